@@ -1,0 +1,153 @@
+"""Compose extractive answers: the article's own sentences, with speaker and citation.
+
+Nothing here writes new words about the news: an answer is a list of
+:class:`AnswerPart`, each a quote or sentence copied from a passage, its
+speaker when the article gives one, and the passage it stands in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from bot.question import QuestionAnalysis
+from index.lexical import tokenize
+from index.passages import Passage
+from index.search import Hit
+from index.speakers import SPEECH_VERB_PATTERN, Quote
+
+MAX_ANSWER_PASSAGES = 2
+SECOND_PASSAGE_RATIO = 0.9  # a second passage joins the answer only when nearly as relevant
+MAX_SENTENCES_PER_PASSAGE = 2
+LEADING_PRONOUN = re.compile(r"^(?:He|She)\b")
+SENTENCE_BOUNDARY = re.compile(r"(?<=[.!?…])[”\"’]?\s+(?=[“\"‘A-Z0-9])")
+
+
+@dataclass(frozen=True)
+class AnswerPart:
+    """Words from one passage: a direct quote or a sentence of the article."""
+
+    text: str
+    speaker: str | None
+    quoted: bool
+    passage: Passage
+
+
+@dataclass
+class Answer:
+    """The reply to one turn of a conversation."""
+
+    question: str
+    query: str
+    found: bool
+    parts: list[AnswerPart] = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)
+    note: str = ""  # why nothing was found, or what was asked for but not said
+
+    @property
+    def text(self) -> str:
+        """The answer as plain text, one quoted part and its citation per line."""
+        lines = [self.note] if self.note else []
+        for part in self.parts:
+            lines.append(f"{part_label(part)}“{part.text}”" if part.quoted else display_text(part))
+            lines.append(f"  — {citation(part.passage)}")
+        return "\n".join(lines)
+
+
+def quote_text(text: str) -> str:
+    """A quote without the trailing comma that joined it to "…, Putin said"."""
+    return text.rstrip(" ,;:")
+
+
+def part_label(part: AnswerPart) -> str:
+    """``"Vladimir Putin: "`` for a direct quote, empty otherwise."""
+    return f"{part.speaker}: " if part.quoted and part.speaker else ""
+
+
+def display_text(part: AnswerPart) -> str:
+    """The part's words; a leading pronoun of reported speech gets the speaker in brackets."""
+    if part.quoted or not part.speaker:
+        return part.text
+    return LEADING_PRONOUN.sub(lambda m: f"{m.group(0)} [{part.speaker}]", part.text, count=1)
+
+
+def human_date(iso: str) -> str:
+    """``2018-09-07`` → ``7 September 2018``; unknown dates stay empty."""
+    if not iso:
+        return ""
+    day = dt.date.fromisoformat(iso)
+    return f"{day.day} {day:%B %Y}"
+
+
+def citation(passage: Passage) -> str:
+    """Where a passage stands: title, date and paragraph."""
+    when = human_date(passage.date)
+    return f"{passage.title}{', ' + when if when else ''}, paragraph {passage.paragraph}"
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Start and end offsets of the sentences of a paragraph."""
+    spans, start = [], 0
+    for boundary in SENTENCE_BOUNDARY.finditer(text):
+        spans.append((start, boundary.start() + len(boundary.group(0).rstrip())))
+        start = boundary.end()
+    spans.append((start, len(text)))
+    return [(s, e) for s, e in spans if text[s:e].strip()]
+
+
+def _quote_at(quotes: tuple[Quote, ...], start: int, end: int) -> Quote | None:
+    for quote in quotes:
+        if quote.start <= start < quote.end or start <= quote.start < end:
+            return quote
+    return None
+
+
+def _part_for_sentence(passage: Passage, start: int, end: int, query_terms: set[str]) -> AnswerPart:
+    """A sentence as a quote (when the quote alone answers) or as written, with its speaker."""
+    sentence = passage.text[start:end].strip()
+    quote = _quote_at(passage.quotes, start, end)
+    if quote is not None:
+        narration = passage.text[start:quote.start] + passage.text[quote.end:end]
+        narration_terms = (set(tokenize(narration)) - set(tokenize(quote.text))) & query_terms
+        if not narration_terms or quote.end - quote.start > end - start:
+            return AnswerPart(quote_text(quote.text), quote.speaker, True, passage)
+        return AnswerPart(sentence, quote.speaker, False, passage)
+    reported = passage.speaker if SPEECH_VERB_PATTERN.search(sentence) else None
+    return AnswerPart(sentence, reported, False, passage)
+
+
+def passage_parts(passage: Passage, analysis: QuestionAnalysis, query_terms: set[str]) -> list[AnswerPart]:
+    """The words of one passage that answer the question."""
+    spans = sentence_spans(passage.text)
+    overlap = [len(query_terms & set(tokenize(passage.text[s:e]))) for s, e in spans]
+    wanted = [q for q in passage.quotes if q.speaker and analysis.speaker in (None, q.speaker)]
+    if (analysis.speech or analysis.who_said) and wanted:
+        # Asked for someone's words: every sentence that carries them, plus reported speech on the topic.
+        chosen = [
+            i
+            for i, (s, e) in enumerate(spans)
+            if _quote_at(tuple(wanted), s, e) or (overlap[i] and SPEECH_VERB_PATTERN.search(passage.text[s:e]))
+        ]
+    else:
+        ranked = sorted(range(len(spans)), key=lambda i: (-overlap[i], i))[:MAX_SENTENCES_PER_PASSAGE]
+        best = overlap[ranked[0]] if ranked else 0
+        chosen = sorted(i for i in ranked if overlap[i] >= max(1, best - 1) or overlap[i] == best)
+    parts: list[AnswerPart] = []
+    for i in chosen:
+        part = _part_for_sentence(passage, *spans[i], query_terms)
+        if part not in parts:
+            parts.append(part)
+    return parts
+
+
+def compose(question: str, query: str, hits: list[Hit], analysis: QuestionAnalysis) -> Answer:
+    """An answer made of the best passages' own words."""
+    if not hits:
+        return Answer(question=question, query=query, found=False)
+    terms = set(tokenize(query)) - analysis.name_terms
+    chosen = [hits[0]] + [
+        hit for hit in hits[1:MAX_ANSWER_PASSAGES] if hit.score >= SECOND_PASSAGE_RATIO * hits[0].score
+    ]
+    parts = [part for hit in chosen for part in passage_parts(hit.passage, analysis, terms)]
+    return Answer(question=question, query=query, found=True, parts=parts, hits=hits)

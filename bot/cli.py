@@ -1,0 +1,251 @@
+"""The ``summitbot`` command: ask, chat, run the Telegram bot, manage the index.
+
+Errors a user can cause (empty question, missing corpus, bad token) end
+with one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import warnings
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from bot.answer import Answer
+from bot.conversation import Conversation
+from bot.settings import Settings, SettingsError
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+PROG = "summitbot"
+OWN_LOGGERS = ("bot", "index", "__main__")
+
+
+class UserError(Exception):
+    """Something the user can fix; shown as one line, exit code 2."""
+
+
+class _OwnProgressFilter(logging.Filter):
+    """Let our own INFO lines through; libraries only from WARNING up."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or record.name.split(".")[0] in OWN_LOGGERS
+
+
+def configure_logging(verbose: bool) -> None:
+    """Our own progress at INFO on stderr; libraries only when they warn."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(f"{PROG}: %(message)s"))
+    handler.addFilter(_OwnProgressFilter())
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler], force=True)
+    # The token is part of every request URL httpx logs at INFO.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, with a sub-command per job."""
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Answer questions about news articles with quoted, cited passages.",
+        epilog="Settings come from the environment or a .env file; see .env.example.",
+    )
+    parser.add_argument("--corpus", type=Path, help="folder of articles (default: $SUMMITBOT_CORPUS_DIR or ./corpus)")
+    parser.add_argument("--index", type=Path, help="index folder (default: $SUMMITBOT_INDEX_DIR or ./.summitbot-index)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail to stderr")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    ask = commands.add_parser(
+        "ask",
+        help="answer questions; several questions are consecutive turns of one conversation",
+        description="Answer one or more questions. Each question is a turn of the same conversation, "
+        "so follow-ups such as 'And Erdogan?' work. The index is built first if needed.",
+    )
+    ask.add_argument("questions", nargs="+", metavar="QUESTION", help="a question (quote it in the shell)")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per turn, one per line")
+
+    commands.add_parser(
+        "chat",
+        help="talk to the bot in the terminal",
+        description="An interactive conversation. Type a question; /sources lists the articles, "
+        "/reset forgets the conversation, /quit (or Ctrl-D) leaves.",
+    )
+    commands.add_parser(
+        "run",
+        help="run the Telegram bot (long polling; needs TELEGRAM_BOT_TOKEN)",
+        description="Run the Telegram bot with long polling until interrupted. Needs TELEGRAM_BOT_TOKEN; "
+        "TELEGRAM_BASE_URL and TELEGRAM_BASE_FILE_URL point it at a local Bot API server.",
+    )
+
+    index = commands.add_parser("index", help="build, inspect or extend the search index")
+    index_commands = index.add_subparsers(dest="index_command", metavar="ACTION", required=True)
+    build = index_commands.add_parser(
+        "build",
+        help="index the corpus (only new or changed passages are embedded)",
+        description="Index the corpus folder. Only new or changed passages are embedded unless --full.",
+    )
+    build.add_argument("--full", action="store_true", help="re-embed every passage")
+    index_commands.add_parser(
+        "status", help="show what is indexed and whether it is up to date", description="Show the index state."
+    )
+    add = index_commands.add_parser(
+        "add",
+        help="copy article files into the corpus and index them",
+        description="Validate article files (.md, .txt, .html), copy them into the corpus folder, then build.",
+    )
+    add.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    return parser
+
+
+def passage_json(answer: Answer) -> list[dict[str, Any]]:
+    """The contract's ``passages`` list, best first."""
+    return [
+        {
+            "article": hit.passage.article,
+            "title": hit.passage.title,
+            "date": hit.passage.date,
+            "paragraph": hit.passage.paragraph,
+            "text": hit.passage.text,
+            "score": round(hit.score, 4),
+            "speaker": hit.passage.speaker,
+        }
+        for hit in answer.hits
+    ]
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    """One turn as the JSON object of ``ask --json``."""
+    speakers = [part.speaker for part in answer.parts if part.speaker]
+    return {
+        "question": answer.question,
+        "query": answer.query,
+        "found": answer.found,
+        "answer": answer.text,
+        "speaker": speakers[0] if speakers else None,
+        "passages": passage_json(answer),
+    }
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env()
+    overrides = {"corpus_dir": args.corpus, "index_dir": args.index}
+    return Settings(**{**settings.__dict__, **{k: v for k, v in overrides.items() if v is not None}})
+
+
+def _engine(settings: Settings, prepare: bool = True):  # type: ignore[no-untyped-def]
+    from bot.engine import Engine
+
+    engine = Engine(settings.corpus_dir, settings.index_dir)
+    if prepare:
+        engine.prepare()
+    return engine
+
+
+def command_ask(args: argparse.Namespace, settings: Settings) -> int:
+    """``summitbot ask``: each argument is the next turn of one conversation."""
+    from bot.engine import clean_question
+
+    for question in args.questions:
+        clean_question(question)  # reject bad input before any slow work
+    engine = _engine(settings)
+    conversation = Conversation()
+    for number, question in enumerate(args.questions):
+        answer = engine.ask(question, conversation)
+        if args.json:
+            print(json.dumps(answer_json(answer), ensure_ascii=False), flush=True)
+        else:
+            if len(args.questions) > 1:
+                print(f"{'' if number == 0 else chr(10)}> {question}")
+            print(answer.text, flush=True)
+    return EXIT_OK
+
+
+def command_chat(args: argparse.Namespace, settings: Settings) -> int:
+    """``summitbot chat``: an interactive terminal conversation."""
+    from bot.terminal import run_chat
+
+    return run_chat(_engine(settings))
+
+
+def command_run(args: argparse.Namespace, settings: Settings) -> int:
+    """``summitbot run``: the Telegram bot."""
+    if not settings.telegram_token:
+        raise UserError("TELEGRAM_BOT_TOKEN is not set: put the token from @BotFather in the environment or .env")
+    from bot.telegram_app import run_bot
+
+    return run_bot(settings, _engine(settings))
+
+
+def command_index(args: argparse.Namespace, settings: Settings) -> int:
+    """``summitbot index build|status|add``."""
+    from bot.engine import Engine
+    from index.build import index_state
+
+    engine = Engine(settings.corpus_dir, settings.index_dir)
+    if args.index_command == "build":
+        report = engine.rebuild(full=args.full)
+        print(report.summary())
+    elif args.index_command == "add":
+        from index.corpus_admin import add_articles
+
+        added = add_articles(args.files, settings.corpus_dir)
+        print("Added " + ", ".join(str(path) for path in added))
+        print(engine.rebuild().summary())
+    else:
+        manifest, stale, reason = index_state(settings.corpus_dir, settings.index_dir, engine.encoder)
+        print(f"Corpus: {settings.corpus_dir}")
+        print(f"Index:  {settings.index_dir}")
+        if manifest is None:
+            print(f"State:  not usable ({reason})")
+            return EXIT_OK
+        print(f"Model:  {manifest.model} ({manifest.dimension}-d)")
+        print(f"Built:  {manifest.built_at} in {manifest.build_seconds:.1f} s")
+        print(f"Articles: {len(manifest.articles)}, passages: {manifest.passage_count}")
+        for article_id, entry in sorted(manifest.articles.items()):
+            print(f"  {article_id}: {entry.title} ({entry.date or 'no date'}), {entry.passages} passages")
+        for article_id in sorted(manifest.skipped):
+            print(f"  {article_id}: skipped (unreadable or a duplicate)")
+        print("State:  " + ("stale: the corpus changed; run `summitbot index build`" if stale else "up to date"))
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+    "ask": command_ask,
+    "chat": command_chat,
+    "run": command_run,
+    "index": command_index,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``summitbot`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    configure_logging(args.verbose)
+    from bot.engine import QuestionError
+    from index.articles import ArticleError, CorpusError
+    from index.store import IndexUnavailableError
+
+    try:
+        return COMMANDS[args.command](args, _settings(args))
+    except (UserError, QuestionError, CorpusError, ArticleError, IndexUnavailableError, SettingsError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

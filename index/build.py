@@ -1,0 +1,166 @@
+"""Build the index from the corpus, embedding only what is new or changed.
+
+Embeddings of the previous build are reused for every passage whose encoded
+text is unchanged (keyed by :attr:`Passage.fingerprint`), so adding one
+article to a large corpus embeds only that article's passages. A full
+rebuild happens on request or when the model or format changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from index.articles import Article, article_files, content_hash, load_corpus
+from index.encoder import Encoder
+from index.passages import Passage, split_passages
+from index.speakers import PeopleDirectory
+from index.store import (
+    FORMAT_VERSION,
+    ArticleEntry,
+    BuildLock,
+    IndexUnavailableError,
+    Manifest,
+    check_manifest,
+    load_snapshot,
+    read_manifest,
+    write_build,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class BuildReport:
+    """What a build changed, for the CLI and the bot to report."""
+
+    build: str = ""
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    articles: int = 0
+    passages: int = 0
+    embedded: int = 0
+    reused: int = 0
+    seconds: float = 0.0
+    full: bool = False
+
+    def summary(self) -> str:
+        """One line for people: what changed and how long it took."""
+        parts = [f"{self.articles} articles, {self.passages} passages"]
+        for label, names in (("added", self.added), ("changed", self.changed), ("removed", self.removed)):
+            if names:
+                parts.append(f"{label}: {', '.join(names)}")
+        if self.duplicates:
+            parts.append(f"skipped duplicates: {', '.join(self.duplicates)}")
+        parts.append(f"{self.embedded} passages embedded, {self.reused} reused, {self.seconds:.1f} s")
+        return "; ".join(parts)
+
+
+def corpus_hashes(corpus_dir: Path) -> dict[str, str]:
+    """Content hash of every article file, keyed by article id."""
+    return {path.stem: content_hash(path.read_bytes()) for path in article_files(corpus_dir)}
+
+
+def is_stale(corpus_dir: Path, manifest: Manifest) -> bool:
+    """True when the corpus files differ from those the build saw (indexed or skipped)."""
+    seen = {key: entry.content_hash for key, entry in manifest.articles.items()} | manifest.skipped
+    return corpus_hashes(corpus_dir) != seen
+
+
+def _unique_articles(articles: list[Article], indexed: set[str]) -> tuple[list[Article], list[str]]:
+    """Drop articles whose content repeats another's, keeping the one already indexed."""
+    seen: dict[str, str] = {}
+    unique, duplicates = [], []
+    for article in sorted(articles, key=lambda a: (a.id not in indexed, a.id)):
+        key = article.content_hash
+        if key in seen:
+            logger.warning("Skipping %s: same content as %s", article.id, seen[key])
+            duplicates.append(article.id)
+            continue
+        seen[key] = article.id
+        unique.append(article)
+    return unique, duplicates
+
+
+def _previous_embeddings(index_dir: Path, encoder: Encoder) -> tuple[Manifest | None, dict[str, np.ndarray]]:
+    try:
+        snapshot = load_snapshot(index_dir, encoder.name, encoder.dimension)
+    except IndexUnavailableError as exc:
+        logger.debug("No previous build to reuse (%s)", exc)
+        return None, {}
+    cache = {p.fingerprint: snapshot.embeddings[i] for i, p in enumerate(snapshot.passages)}
+    return snapshot.manifest, cache
+
+
+def build_index(corpus_dir: Path, index_dir: Path, encoder: Encoder, full: bool = False) -> BuildReport:
+    """Index the corpus into ``index_dir``; serialised with other builds by a lock."""
+    started = time.perf_counter()
+    with BuildLock(index_dir):
+        hashes = corpus_hashes(corpus_dir)
+        previous, cache = (None, {}) if full else _previous_embeddings(index_dir, encoder)
+        indexed = set(previous.articles) if previous else set()
+        articles, duplicates = _unique_articles(load_corpus(corpus_dir), indexed)
+        articles.sort(key=lambda article: article.id)
+        passages: list[Passage] = []
+        directory = PeopleDirectory()
+        for article in articles:
+            article_passages, people = split_passages(article)
+            passages.extend(article_passages)
+            for person in people:
+                merged = directory.add(person.name, person.nationality, person.role)
+                if merged:
+                    merged.aliases.update(person.aliases)
+        missing = [i for i, p in enumerate(passages) if p.fingerprint not in cache]
+        logger.info("Embedding %d new passages (%d reused)", len(missing), len(passages) - len(missing))
+        fresh = encoder.encode([passages[i].search_text for i in missing])
+        embeddings = np.zeros((len(passages), encoder.dimension), dtype=np.float32)
+        fresh_rows = dict(zip(missing, fresh))
+        for i, passage in enumerate(passages):
+            embeddings[i] = fresh_rows[i] if i in fresh_rows else cache[passage.fingerprint]
+        entries = {
+            a.id: ArticleEntry(a.content_hash, a.title, a.date_text, sum(p.article == a.id for p in passages))
+            for a in articles
+        }
+        report = BuildReport(
+            duplicates=duplicates,
+            articles=len(articles),
+            passages=len(passages),
+            embedded=len(missing),
+            reused=len(passages) - len(missing),
+            full=previous is None,
+        )
+        old = previous.articles if previous else {}
+        report.added = sorted(set(entries) - set(old))
+        report.removed = sorted(set(old) - set(entries))
+        report.changed = sorted(k for k in set(entries) & set(old) if entries[k].content_hash != old[k].content_hash)
+        report.seconds = time.perf_counter() - started
+        manifest = Manifest(
+            format_version=FORMAT_VERSION,
+            model=encoder.name,
+            dimension=encoder.dimension,
+            passage_count=len(passages),
+            articles=entries,
+            built_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            build_seconds=round(report.seconds, 3),
+            skipped={key: value for key, value in hashes.items() if key not in entries},
+        )
+        report.build = write_build(index_dir, manifest, passages, directory.people, embeddings)
+    logger.info("Index built: %s", report.summary())
+    return report
+
+
+def index_state(corpus_dir: Path, index_dir: Path, encoder: Encoder) -> tuple[Manifest | None, bool, str]:
+    """The serving manifest (if usable), whether it is stale, and a reason when not usable."""
+    try:
+        _, manifest = read_manifest(index_dir)
+        check_manifest(manifest, encoder.name, encoder.dimension)
+    except IndexUnavailableError as exc:
+        return None, True, str(exc)
+    return manifest, is_stale(corpus_dir, manifest), ""

@@ -1,0 +1,83 @@
+"""Split articles into passages: one per paragraph, with speakers attached.
+
+Paragraph numbers count the headline as paragraph 1, so the numbers match
+the article as it is read from the top.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from index.articles import Article
+from index.speakers import PeopleDirectory, Person, Quote, attribute_speakers
+
+FIRST_BODY_PARAGRAPH = 2  # the headline is paragraph 1
+SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])[”\"’]?\s+(?=[“\"‘A-Z0-9])")
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A paragraph of an article: what it says, where it stands, who speaks in it."""
+
+    article: str
+    title: str
+    date: str
+    paragraph: int
+    text: str
+    speaker: str | None = None
+    quotes: tuple[Quote, ...] = field(default_factory=tuple)
+
+    @property
+    def id(self) -> str:
+        """Stable identifier: article id and paragraph number."""
+        return f"{self.article}#{self.paragraph}"
+
+    @property
+    def search_text(self) -> str:
+        """What the encoders see: the paragraph, led by its speaker when known."""
+        return f"{self.speaker}: {self.text}" if self.speaker else self.text
+
+    @property
+    def fingerprint(self) -> str:
+        """Hash of the encoded text, the key for reusing embeddings across builds."""
+        return hashlib.sha256(self.search_text.encode("utf-8")).hexdigest()[:20]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for the passage store."""
+        data = asdict(self)
+        data["quotes"] = [asdict(quote) for quote in self.quotes]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Passage":
+        """Inverse of :meth:`to_dict`."""
+        quotes = tuple(Quote(**quote) for quote in data.get("quotes", []))
+        return cls(**{**data, "quotes": quotes})
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split a paragraph into sentences, keeping closing quote marks attached."""
+    pieces = [piece.strip() for piece in SENTENCE_SPLIT.split(text)]
+    return [piece for piece in pieces if piece]
+
+
+def split_passages(article: Article) -> tuple[list[Passage], list[Person]]:
+    """Passages of one article (headline first) and the people it names."""
+    texts = [article.title, *article.paragraphs]
+    directory, speech = attribute_speakers(texts, PeopleDirectory())
+    passages = [
+        Passage(
+            article=article.id,
+            title=article.title,
+            date=article.date_text,
+            paragraph=number,
+            text=text,
+            speaker=said.speaker,
+            quotes=said.quotes,
+        )
+        for number, (text, said) in enumerate(zip(texts, speech), start=1)
+    ]
+    return passages, directory.people

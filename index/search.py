@@ -1,0 +1,105 @@
+"""Hybrid search: dense cosine and BM25 fused into one relevance score.
+
+The fused score is ``DENSE_WEIGHT * cosine + LEXICAL_WEIGHT * bm25 / (bm25 +
+BM25_HALF_SATURATION)``. BM25 counts a passage's own words plus, at
+``CONTEXT_WEIGHT``, the words of the paragraph before it, so a reply such as
+"To which Putin replied: …" is found by the question it answers. Saturating
+BM25 (instead of normalising by the best hit) keeps the score absolute, so one
+threshold can tell relevant from irrelevant across questions.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.encoder import Encoder
+from index.passages import Passage
+from index.store import Snapshot
+
+logger = logging.getLogger(__name__)
+
+DENSE_WEIGHT = 0.6
+LEXICAL_WEIGHT = 0.4
+BM25_HALF_SATURATION = 4.0
+CONTEXT_WEIGHT = 0.5
+SPEAKER_BONUS = 0.25
+CANDIDATES = 100
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked passage with the parts of its score."""
+
+    index: int
+    passage: Passage
+    score: float  # ranking score, including any speaker bonus
+    relevance: float  # fused score alone, compared with the relevance threshold
+    dense: float
+    lexical: float
+
+
+def lexical_with_context(raw: np.ndarray, passages: list[Passage]) -> np.ndarray:
+    """Add the previous paragraph's BM25 score (same article only) at CONTEXT_WEIGHT."""
+    total = raw.astype(np.float32).copy()
+    if len(raw) > 1:
+        same_article = np.array(
+            [passages[i].article == passages[i - 1].article for i in range(1, len(passages))], dtype=bool
+        )
+        total[1:] += CONTEXT_WEIGHT * raw[:-1] * same_article
+    return total
+
+
+def fuse(dense: np.ndarray, lexical: np.ndarray) -> np.ndarray:
+    """The fused relevance score of passages from their cosine and BM25 scores."""
+    saturated = lexical / (lexical + BM25_HALF_SATURATION)
+    return DENSE_WEIGHT * dense + LEXICAL_WEIGHT * saturated
+
+
+def speaker_matches(passage: Passage, speaker: str) -> bool:
+    """True when ``speaker`` speaks in the passage (quoted or reported)."""
+    return passage.speaker == speaker or any(q.speaker == speaker for q in passage.quotes)
+
+
+class HybridSearcher:
+    """Ranks the passages of one snapshot for a standalone query."""
+
+    def __init__(self, snapshot: Snapshot, encoder: Encoder) -> None:
+        self.snapshot = snapshot
+        self.encoder = encoder
+
+    def search(self, query: str, k: int = 5, speaker: str | None = None) -> list[Hit]:
+        """The ``k`` best passages for ``query``; passages where ``speaker`` speaks get a bonus."""
+        passages = self.snapshot.passages
+        if not passages or k <= 0:
+            return []
+        vector = self.encoder.encode([query])[0]
+        lexical = lexical_with_context(self.snapshot.lexical.scores(query), passages)
+        dense_ids, _ = self.snapshot.dense.search(vector, CANDIDATES)
+        lexical_ids = np.argsort(-lexical)[:CANDIDATES]
+        lexical_ids = lexical_ids[lexical[lexical_ids] > 0]
+        candidates = np.unique(np.concatenate([dense_ids, lexical_ids]).astype(np.int64))
+        if speaker:
+            spoken = [i for i, p in enumerate(passages) if speaker_matches(p, speaker)]
+            candidates = np.unique(np.concatenate([candidates, np.array(spoken, dtype=np.int64)]))
+        dense = self.snapshot.dense.similarity(vector, candidates)
+        relevance = fuse(dense, lexical[candidates])
+        scores = relevance
+        if speaker:
+            scores = relevance + SPEAKER_BONUS * np.array(
+                [speaker_matches(passages[i], speaker) for i in candidates], dtype=np.float32
+            )
+        order = np.argsort(-scores, kind="stable")[:k]
+        return [
+            Hit(
+                index=int(candidates[o]),
+                passage=passages[int(candidates[o])],
+                score=float(scores[o]),
+                relevance=float(relevance[o]),
+                dense=float(dense[o]),
+                lexical=float(lexical[candidates[o]]),
+            )
+            for o in order
+        ]

@@ -1,0 +1,77 @@
+"""Shared fixtures: the real model loaded once, a built index of the bundled corpus, a fake encoder."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "corpus"
+SEED = "tehran-summit"
+
+
+class CountingEncoder:
+    """A fast deterministic encoder (hashed bag of words) that counts what it embeds."""
+
+    name = "test/hashed-bag-of-words"
+    dimension = 64
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.texts: list[str] = []
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.calls += 1
+        self.texts.extend(texts)
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in text.lower().split():
+                vectors[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dimension] += 1.0
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.where(norms == 0, 1, norms)
+
+
+@pytest.fixture(scope="session")
+def encoder():
+    """The real sentence-transformers encoder, loaded once per test session."""
+    from index.encoder import default_encoder
+
+    return default_encoder()
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory, encoder) -> Path:
+    """An index of the bundled corpus, built once."""
+    from index.build import build_index
+
+    index_dir = tmp_path_factory.mktemp("seed-index")
+    build_index(CORPUS, index_dir, encoder)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def engine(seed_index, encoder):
+    """An engine over the bundled corpus."""
+    from bot.engine import Engine
+
+    return Engine(CORPUS, seed_index, encoder)
+
+
+@pytest.fixture
+def corpus_copy(tmp_path) -> Path:
+    """A writable copy of the bundled corpus."""
+    target = tmp_path / "corpus"
+    shutil.copytree(CORPUS, target)
+    return target
+
+
+@pytest.fixture
+def fake_encoder() -> CountingEncoder:
+    return CountingEncoder()

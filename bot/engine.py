@@ -8,7 +8,6 @@ whether the articles answer, and composes an extractive answer.
 from __future__ import annotations
 
 import logging
-import threading
 import unicodedata
 from pathlib import Path
 
@@ -17,8 +16,8 @@ from bot.conversation import Conversation, resolve
 from bot.question import analyse
 from index.build import BuildReport, build_index, index_state
 from index.encoder import Encoder, default_encoder
-from index.search import HybridSearcher
-from index.store import Snapshot, current_build, load_snapshot
+from index.live import LiveIndex
+from index.store import Snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -41,30 +40,6 @@ def clean_question(question: str) -> str:
     if len(cleaned) > MAX_QUESTION_CHARS:
         raise QuestionError(f"the question is {len(cleaned)} characters long; the limit is {MAX_QUESTION_CHARS}")
     return cleaned
-
-
-class LiveIndex:
-    """The serving index, swapped for a newer build between requests."""
-
-    def __init__(self, index_dir: Path, encoder: Encoder) -> None:
-        self.index_dir = index_dir
-        self.encoder = encoder
-        self._lock = threading.Lock()
-        self._searcher: HybridSearcher | None = None
-
-    def searcher(self) -> HybridSearcher:
-        """The searcher of the newest build; loads it when the build changed."""
-        newest = current_build(self.index_dir)
-        current = self._searcher
-        if current is not None and current.snapshot.build == newest:
-            return current
-        with self._lock:
-            if self._searcher is None or self._searcher.snapshot.build != current_build(self.index_dir):
-                snapshot = load_snapshot(self.index_dir, self.encoder.name, self.encoder.dimension)
-                if self._searcher is not None:
-                    logger.info("Switched to index build %s", snapshot.build)
-                self._searcher = HybridSearcher(snapshot, self.encoder)
-            return self._searcher
 
 
 class Engine:

@@ -19,13 +19,14 @@ import numpy as np
 from index.articles import Article, article_files, content_hash, load_corpus
 from index.encoder import Encoder
 from index.passages import Passage, split_passages
-from index.speakers import PeopleDirectory
+from index.speakers import Person
 from index.store import (
     FORMAT_VERSION,
     ArticleEntry,
     BuildLock,
     IndexUnavailableError,
     Manifest,
+    Snapshot,
     check_manifest,
     load_snapshot,
     read_manifest,
@@ -89,14 +90,32 @@ def _unique_articles(articles: list[Article], indexed: set[str]) -> tuple[list[A
     return unique, duplicates
 
 
-def _previous_embeddings(index_dir: Path, encoder: Encoder) -> tuple[Manifest | None, dict[str, np.ndarray]]:
+def _previous_snapshot(index_dir: Path, encoder: Encoder) -> Snapshot | None:
     try:
-        snapshot = load_snapshot(index_dir, encoder.name, encoder.dimension)
+        return load_snapshot(index_dir, encoder.name, encoder.dimension)
     except IndexUnavailableError as exc:
         logger.debug("No previous build to reuse (%s)", exc)
-        return None, {}
-    cache = {p.fingerprint: snapshot.embeddings[i] for i, p in enumerate(snapshot.passages)}
-    return snapshot.manifest, cache
+        return None
+
+
+def _split_or_reuse(
+    articles: list[Article], previous: Snapshot | None
+) -> tuple[list[Passage], dict[str, list[Person]]]:
+    """Passages and people of every article, reusing the previous build's for unchanged ones."""
+    unchanged: dict[str, list[Passage]] = {}
+    for passage in previous.passages if previous else []:
+        unchanged.setdefault(passage.article, []).append(passage)
+    passages: list[Passage] = []
+    people_by_article: dict[str, list[Person]] = {}
+    for article in articles:
+        entry = previous.manifest.articles.get(article.id) if previous else None
+        if previous is not None and entry is not None and entry.content_hash == article.content_hash:
+            passages.extend(unchanged.get(article.id, []))
+            people_by_article[article.id] = previous.people_by_article.get(article.id, [])
+        else:
+            article_passages, people_by_article[article.id] = split_passages(article)
+            passages.extend(article_passages)
+    return passages, people_by_article
 
 
 def build_index(corpus_dir: Path, index_dir: Path, encoder: Encoder, full: bool = False) -> BuildReport:
@@ -104,19 +123,12 @@ def build_index(corpus_dir: Path, index_dir: Path, encoder: Encoder, full: bool 
     started = time.perf_counter()
     with BuildLock(index_dir):
         hashes = corpus_hashes(corpus_dir)
-        previous, cache = (None, {}) if full else _previous_embeddings(index_dir, encoder)
-        indexed = set(previous.articles) if previous else set()
+        previous = None if full else _previous_snapshot(index_dir, encoder)
+        cache = {p.fingerprint: previous.embeddings[i] for i, p in enumerate(previous.passages)} if previous else {}
+        indexed = set(previous.manifest.articles) if previous else set()
         articles, duplicates = _unique_articles(load_corpus(corpus_dir), indexed)
         articles.sort(key=lambda article: article.id)
-        passages: list[Passage] = []
-        directory = PeopleDirectory()
-        for article in articles:
-            article_passages, people = split_passages(article)
-            passages.extend(article_passages)
-            for person in people:
-                merged = directory.add(person.name, person.nationality, person.role)
-                if merged:
-                    merged.aliases.update(person.aliases)
+        passages, people_by_article = _split_or_reuse(articles, previous)
         missing = [i for i, p in enumerate(passages) if p.fingerprint not in cache]
         logger.info("Embedding %d new passages (%d reused)", len(missing), len(passages) - len(missing))
         fresh = encoder.encode([passages[i].search_text for i in missing])
@@ -136,7 +148,7 @@ def build_index(corpus_dir: Path, index_dir: Path, encoder: Encoder, full: bool 
             reused=len(passages) - len(missing),
             full=previous is None,
         )
-        old = previous.articles if previous else {}
+        old = previous.manifest.articles if previous else {}
         report.added = sorted(set(entries) - set(old))
         report.removed = sorted(set(old) - set(entries))
         report.changed = sorted(k for k in set(entries) & set(old) if entries[k].content_hash != old[k].content_hash)
@@ -151,7 +163,7 @@ def build_index(corpus_dir: Path, index_dir: Path, encoder: Encoder, full: bool 
             build_seconds=round(report.seconds, 3),
             skipped={key: value for key, value in hashes.items() if key not in entries},
         )
-        report.build = write_build(index_dir, manifest, passages, directory.people, embeddings)
+        report.build = write_build(index_dir, manifest, passages, people_by_article, embeddings)
     logger.info("Index built: %s", report.summary())
     return report
 

@@ -36,7 +36,7 @@ from index.speakers import PeopleDirectory, Person
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CURRENT_FILE = "CURRENT"
 BUILDS_DIR = "builds"
 LOCK_FILE = "build.lock"
@@ -103,9 +103,17 @@ class Snapshot:
     build: str
     manifest: Manifest
     passages: list[Passage]
-    people: PeopleDirectory
+    people_by_article: dict[str, list[Person]]
     dense: DenseIndex
     lexical: LexicalIndex
+    _directory: PeopleDirectory | None = dataclasses.field(default=None, repr=False)
+
+    @property
+    def people(self) -> PeopleDirectory:
+        """Everyone named in any article, merged across articles."""
+        if self._directory is None:
+            self._directory = merged_people(self.people_by_article)
+        return self._directory
 
     @property
     def embeddings(self) -> np.ndarray:
@@ -144,6 +152,17 @@ def _fsync_dir(path: Path) -> None:
         os.close(descriptor)
 
 
+def merged_people(people_by_article: dict[str, list[Person]]) -> PeopleDirectory:
+    """One directory of everyone, merging the same person named in several articles."""
+    directory = PeopleDirectory()
+    for people in people_by_article.values():
+        for person in people:
+            merged = directory.add(person.name, person.nationality, person.role)
+            if merged:
+                merged.aliases.update(person.aliases)
+    return directory
+
+
 def person_to_dict(person: Person) -> dict[str, Any]:
     """Plain data for ``people.json``."""
     return {
@@ -158,7 +177,7 @@ def write_build(
     index_dir: Path,
     manifest: Manifest,
     passages: list[Passage],
-    people: list[Person],
+    people_by_article: dict[str, list[Person]],
     embeddings: np.ndarray,
 ) -> str:
     """Write a complete build into a new folder and make it the serving one."""
@@ -170,7 +189,12 @@ def write_build(
         for passage in passages:
             handle.write(json.dumps(passage.to_dict(), ensure_ascii=False) + "\n")
     (staging / PEOPLE_FILE).write_text(
-        json.dumps([person_to_dict(p) for p in people], indent=1, ensure_ascii=False), encoding="utf-8"
+        json.dumps(
+            {article: [person_to_dict(p) for p in people] for article, people in people_by_article.items()},
+            indent=1,
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
     )
     np.save(staging / EMBEDDINGS_FILE, embeddings.astype(np.float32))
     DenseIndex(embeddings).save(staging)
@@ -227,12 +251,14 @@ def check_manifest(manifest: Manifest, model: str, dimension: int) -> None:
         )
 
 
-def _read_people(path: Path) -> PeopleDirectory:
-    people = [
-        Person(name=d["name"], nationality=d["nationality"], role=d["role"], aliases=set(d["aliases"]))
-        for d in json.loads(path.read_text(encoding="utf-8"))
-    ]
-    return PeopleDirectory(people)
+def _read_people(path: Path) -> dict[str, list[Person]]:
+    return {
+        article: [
+            Person(name=d["name"], nationality=d["nationality"], role=d["role"], aliases=set(d["aliases"]))
+            for d in people
+        ]
+        for article, people in json.loads(path.read_text(encoding="utf-8")).items()
+    }
 
 
 def _read_passages(path: Path) -> Iterator[Passage]:
@@ -249,7 +275,7 @@ def load_snapshot(index_dir: Path, model: str, dimension: int) -> Snapshot:
     try:
         passages = list(_read_passages(folder / PASSAGES_FILE))
         embeddings = np.load(folder / EMBEDDINGS_FILE)
-        people = _read_people(folder / PEOPLE_FILE)
+        people_by_article = _read_people(folder / PEOPLE_FILE)
         dense = DenseIndex.load(folder, embeddings)
         lexical = LexicalIndex.load(folder)
     except Exception as exc:  # any damaged file means the same thing to the user
@@ -257,7 +283,7 @@ def load_snapshot(index_dir: Path, model: str, dimension: int) -> Snapshot:
     if not (len(passages) == manifest.passage_count == len(embeddings) and embeddings.shape[1] == dimension):
         raise IndexCorruptError(f"the index in {index_dir} does not match its manifest: {REBUILD_HINT}")
     logger.debug("Loaded index %s: %d passages", build, len(passages))
-    return Snapshot(build=build, manifest=manifest, passages=passages, people=people, dense=dense, lexical=lexical)
+    return Snapshot(build=build, manifest=manifest, passages=passages, people_by_article=people_by_article, dense=dense, lexical=lexical)
 
 
 class BuildLock:

@@ -9,6 +9,7 @@ import pytest
 
 from index.build import build_index, index_state
 from index.store import (
+    FORMAT_VERSION,
     MANIFEST_FILE,
     IndexCorruptError,
     IndexMissingError,
@@ -53,7 +54,7 @@ def test_damaged_index_is_a_clear_error(tmp_path, corpus_copy, fake_encoder, dam
 def test_manifest_describes_the_build(tmp_path, corpus_copy, fake_encoder):
     build_index(corpus_copy, tmp_path, fake_encoder)
     data = json.loads(manifest_path(tmp_path).read_text(encoding="utf-8"))
-    assert data["format_version"] == 1
+    assert data["format_version"] == FORMAT_VERSION
     assert data["model"] == fake_encoder.name and data["dimension"] == fake_encoder.dimension
     assert data["passage_count"] == 16
     assert set(data["articles"]) == {"tehran-summit"} and data["articles"]["tehran-summit"]["content_hash"]

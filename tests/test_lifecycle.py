@@ -1,0 +1,141 @@
+"""Index lifecycle: killed builds, locks, live swaps under load, `index add`."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.conversation import Conversation
+from bot.engine import Engine
+from conftest import CountingEncoder
+from index.build import build_index
+from index.corpus_admin import add_articles, safe_article_name
+from index.articles import ArticleError
+from index.store import BUILDS_DIR, STAGING_PREFIX, BuildLock, current_build, load_snapshot
+
+HERE = Path(__file__).resolve().parent
+PORTS = "---\ntitle: Ports Reopen\ndate: 2019-03-04\n---\n\nThe harbour of Latakia reopened after a long dock strike.\n"
+KILL_TIMEOUT = 30
+
+
+def wait_for(path: Path, timeout: float = KILL_TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("step", ["encode", "write"])
+def test_build_killed_with_sigkill_leaves_old_index_serving(tmp_path, corpus_copy, step):
+    encoder = CountingEncoder()
+    index_dir = tmp_path / "index"
+    build_index(corpus_copy, index_dir, encoder)
+    before = current_build(index_dir)
+    (corpus_copy / "ports.md").write_text(PORTS, encoding="utf-8")
+    marker = tmp_path / "stalled"
+    process = subprocess.Popen(
+        [sys.executable, str(HERE / "slow_build.py"), str(corpus_copy), str(index_dir), str(marker), step],
+        cwd=HERE,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE.parent), str(HERE)])},
+    )
+    try:
+        wait_for(marker)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=KILL_TIMEOUT)
+    finally:
+        process.kill()
+    assert current_build(index_dir) == before
+    old = load_snapshot(index_dir, encoder.name, encoder.dimension)
+    assert len(old.passages) == 16
+    report = build_index(corpus_copy, index_dir, encoder)  # the dead builder's lock is gone with it
+    assert report.added == ["ports"]
+    assert len(load_snapshot(index_dir, encoder.name, encoder.dimension).passages) == 18
+    assert not [p for p in (index_dir / BUILDS_DIR).iterdir() if p.name.startswith(STAGING_PREFIX)]
+
+
+def test_two_builds_at_once_are_serialised(tmp_path, corpus_copy):
+    index_dir = tmp_path / "index"
+    order: list[str] = []
+    with BuildLock(index_dir):
+        worker = threading.Thread(target=lambda: (build_index(corpus_copy, index_dir, CountingEncoder()), order.append("build")))
+        worker.start()
+        time.sleep(0.5)
+        order.append("lock released")
+    worker.join(timeout=KILL_TIMEOUT)
+    assert order == ["lock released", "build"]
+    assert current_build(index_dir) is not None
+
+
+def test_running_engine_swaps_in_new_builds_while_queries_run(tmp_path, corpus_copy):
+    encoder = CountingEncoder()
+    index_dir = tmp_path / "index"
+    engine = Engine(corpus_copy, index_dir, encoder)
+    engine.prepare()
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def ask_repeatedly() -> None:
+        while not stop.is_set():
+            try:
+                engine.ask("Where is the harbour of Latakia?", Conversation())
+            except BaseException as exc:  # any failure at all is what this test looks for
+                errors.append(exc)
+
+    askers = [threading.Thread(target=ask_repeatedly) for _ in range(3)]
+    for thread in askers:
+        thread.start()
+    try:
+        for round_ in range(6):
+            if round_ % 2 == 0:
+                (corpus_copy / "ports.md").write_text(PORTS, encoding="utf-8")
+            else:
+                (corpus_copy / "ports.md").unlink()
+            # Another process would do the same through `summitbot index build`.
+            build_index(corpus_copy, index_dir, encoder)
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        for thread in askers:
+            thread.join(timeout=KILL_TIMEOUT)
+    assert errors == []
+    (corpus_copy / "ports.md").write_text(PORTS, encoding="utf-8")
+    build_index(corpus_copy, index_dir, encoder)
+    answer = engine.ask("Which harbour reopened after the dock strike?", Conversation())
+    assert answer.hits[0].passage.article == "ports"
+
+
+def test_index_add_copies_valid_files_and_refuses_bad_ones(tmp_path, corpus_copy):
+    good = tmp_path / "Ports Reopen!.md"
+    good.write_text(PORTS, encoding="utf-8")
+    added = add_articles([good], corpus_copy)
+    assert added == [corpus_copy / "Ports-Reopen.md"] and added[0].read_text(encoding="utf-8") == PORTS
+    before = sorted(p.name for p in corpus_copy.iterdir())
+    bad = {
+        "binary.txt": b"\x00\x01\x02",
+        "latin.txt": "Caf\xe9\n\nText".encode("latin-1"),
+        "empty.md": b"",
+        "huge.txt": b"Title\n\n" + b"word " * 300_000,
+        "notitle.md": b"---\ndate: 2019-01-01\n---\n\n",
+        "picture.png": b"\x89PNG",
+    }
+    for name, data in bad.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        with pytest.raises(ArticleError):
+            add_articles([path], corpus_copy)
+    assert sorted(p.name for p in corpus_copy.iterdir()) == before
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [("../../etc/passwd.txt", "passwd.txt"), ("/abs/path/news.md", "news.md"), ("..\\win\\x.html", "x.html"), ("Ünïcode name.txt", "Unicode-name.txt"), ("???.txt", "article.txt")],
+)
+def test_uploaded_names_stay_inside_the_corpus(name, expected):
+    assert safe_article_name(name) == expected

@@ -40,6 +40,8 @@ CHROME_PATTERN = re.compile(
     r"click here|cookies?|privacy policy|terms of (use|service))\b",
     re.IGNORECASE,
 )
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+HORIZONTAL_SPACE = re.compile(r"[ \t\u00a0]+")
 BLOCK_TAGS = frozenset(
     {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "section", "article", "tr"}
 )
@@ -73,8 +75,7 @@ class Article:
 
 def normalise_space(text: str) -> str:
     """Collapse runs of whitespace and strip control characters."""
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cc" or ch in "\n\t")
-    return re.sub(r"[ \t\u00a0]+", " ", text).strip()
+    return HORIZONTAL_SPACE.sub(" ", CONTROL_CHARACTERS.sub("", text)).strip()
 
 
 def split_blocks(body: str) -> list[str]:

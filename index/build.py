@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -136,10 +137,8 @@ def build_index(corpus_dir: Path, index_dir: Path, encoder: Encoder, full: bool 
         fresh_rows = dict(zip(missing, fresh))
         for i, passage in enumerate(passages):
             embeddings[i] = fresh_rows[i] if i in fresh_rows else cache[passage.fingerprint]
-        entries = {
-            a.id: ArticleEntry(a.content_hash, a.title, a.date_text, sum(p.article == a.id for p in passages))
-            for a in articles
-        }
+        counts = Counter(passage.article for passage in passages)
+        entries = {a.id: ArticleEntry(a.content_hash, a.title, a.date_text, counts[a.id]) for a in articles}
         report = BuildReport(
             duplicates=duplicates,
             articles=len(articles),

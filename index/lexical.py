@@ -38,6 +38,8 @@ def _stopwords() -> frozenset[str]:
 
 def fold_accents(text: str) -> str:
     """Lower-case and strip accents so "Erdoğan" matches "Erdogan"."""
+    if text.isascii():
+        return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

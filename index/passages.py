@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from index.articles import Article
@@ -47,7 +47,7 @@ class Passage:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for the passage store."""
-        data = asdict(self)
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["quotes"] = [asdict(quote) for quote in self.quotes]
         return data
 

@@ -66,9 +66,10 @@ def engine(seed_index, encoder):
 
 @pytest.fixture
 def corpus_copy(tmp_path) -> Path:
-    """A writable copy of the bundled corpus."""
+    """A writable corpus holding only the seed article (16 passages)."""
     target = tmp_path / "corpus"
-    shutil.copytree(CORPUS, target)
+    target.mkdir()
+    shutil.copy(CORPUS / f"{SEED}.md", target)
     return target
 
 

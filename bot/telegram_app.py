@@ -1,0 +1,629 @@
+"""The Telegram front end of summitbot: one Application, long polling, thin handlers.
+
+Run it with ``summitbot run`` (needs TELEGRAM_BOT_TOKEN; TELEGRAM_BASE_URL and
+TELEGRAM_BASE_FILE_URL point it at a local Bot API server). Any text in a
+private chat is a question; in groups the bot answers when it is mentioned,
+replied to, or asked with ``/ask …``. Replies are the same answers as
+``summitbot ask`` gives (one :class:`~bot.engine.Engine`, two front ends),
+rendered as HTML by :mod:`bot.render`, with "Show passage" and "More" buttons.
+
+Each chat's :class:`~bot.conversation.Conversation` lives in ``chat_data`` and
+survives restarts through :class:`ConversationStore`. The engine always runs
+in a worker thread, so one slow answer never stalls other chats. Admins
+(SUMMITBOT_ADMIN_IDS) add articles by sending a .txt/.md/.html file and
+rebuild the index with /reindex.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import dataclasses
+import logging
+import os
+import re
+import sys
+import weakref
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+from telegram import BotCommand, Message, MessageEntity, Update
+from telegram.constants import ChatAction, ChatType
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationHandlerStop,
+    CallbackContext,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ExtBot,
+    MessageHandler,
+    PersistenceInput,
+    PicklePersistence,
+    TypeHandler,
+    filters,
+)
+
+from bot.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, PROG
+from bot.conversation import Conversation
+from bot.engine import Engine, QuestionError, clean_question
+from bot.render import (
+    ASK,
+    DATA_SEPARATOR,
+    MORE,
+    SHOW_PASSAGE,
+    answer_keyboard,
+    examples_keyboard,
+    parse_show_passage,
+    render_answer,
+    render_passage,
+    render_sources,
+    render_welcome,
+    split_html,
+)
+from bot.settings import Settings
+from index.articles import ArticleError
+from index.corpus_admin import MAX_ARTICLE_BYTES, safe_article_name, store_article
+from index.store import Snapshot
+
+logger = logging.getLogger(__name__)
+
+ENGINE_KEY = "engine"
+SETTINGS_KEY = "settings"
+LOCKS_KEY = "chat_locks"
+CONVERSATION_KEY = "conversation"
+ANSWERS_KEY = "answers"  # message id of an answer -> the conversation right after it, for its "More"
+REFUSED_KEY = "refused"
+
+EXAMPLE_COUNT = 3
+REMEMBERED_ANSWERS = 20
+FALLBACK_EXAMPLES = ("What happened?", "Who was involved?", "Where did it happen?")
+WARM_UP_QUESTION = "What happened?"
+MORE_QUESTION = "More"  # the engine reads it as "continue the last question"
+TYPING_REFRESH_SECONDS = 4.0  # Telegram shows "typing…" for about 5 s
+TYPING_ORDER_WAIT_SECONDS = 1.0
+PERSISTENCE_INTERVAL_SECONDS = 5
+RATE_LIMIT_RETRIES = 3
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+
+BOT_COMMANDS = [
+    BotCommand("start", "What I know, with example questions"),
+    BotCommand("help", "How to ask, and the commands"),
+    BotCommand("sources", "The articles, with dates and passage counts"),
+    BotCommand("reset", "Forget this conversation"),
+    BotCommand("ask", "Ask a question, e.g. /ask What did Putin say?"),
+    BotCommand("reindex", "Rebuild the index (admins only)"),
+]
+HELP_TEXT = (
+    "Ask a question in your own words, e.g. “What did Putin say about the truce?”. "
+    "Follow-ups such as “And Erdogan?” or “Tell me more” continue the conversation.\n\n"
+    "/sources — the articles, with dates and passage counts\n"
+    "/reset — forget this conversation\n"
+    "/ask &lt;question&gt; — ask; in groups, also mention me or reply to me\n"
+    "/help — this message\n\n"
+    "Admins add an article by sending it as a .txt, .md or .html file; /reindex rebuilds the index."
+)
+RESET_TEXT = "Done: I've forgotten this conversation. Ask me anything about the articles."
+ASK_USAGE = "Put the question after the command, e.g. /ask What did Putin say about the truce?"
+UNKNOWN_COMMAND = "I don't know that command. /help lists the ones I do."
+OLD_ANSWER = "That answer is too old to continue; please ask again."
+PASSAGE_GONE = "That passage is no longer in the articles."
+EXPIRED_BUTTON = "That button no longer works; please ask again."
+NOT_ADMIN_UPLOAD = "Sorry, only the bot's admins can add articles. You can ask about the ones I have: /sources"
+NOT_ADMIN_REINDEX = "Sorry, only the bot's admins can rebuild the index."
+NOT_ALLOWED = "Sorry, this bot is private. Ask its owner to add your Telegram user id ({user_id})."
+ERROR_TEXT = "Sorry, something went wrong on my side. Please try again in a moment."
+TOKEN_MISSING = "TELEGRAM_BOT_TOKEN is not set: put the token from @BotFather in the environment or .env"
+TOKEN_REJECTED = (
+    "Telegram rejected TELEGRAM_BOT_TOKEN: copy the token again from @BotFather "
+    "(it looks like 123456789:AAE…) into the environment or .env"
+)
+API_UNREACHABLE = "cannot reach the Telegram Bot API ({error}); check the network and TELEGRAM_BASE_URL"
+
+MENTION_PATTERN = "@{username}\\b"
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """The callback context, with typed access to the engine, settings and this chat's state."""
+
+    @property
+    def engine(self) -> Engine:
+        """The question-answering engine shared with the CLI."""
+        return self.bot_data[ENGINE_KEY]
+
+    @property
+    def settings(self) -> Settings:
+        """The settings the bot was started with."""
+        return self.bot_data[SETTINGS_KEY]
+
+    @property
+    def conversation(self) -> Conversation:
+        """This chat's conversation (a new one when none is stored, or what is stored is not usable)."""
+        stored = self.chat_data.get(CONVERSATION_KEY) if self.chat_data is not None else None
+        return usable_conversation(stored) or Conversation()
+
+    def chat_lock(self, chat_id: int) -> asyncio.Lock:
+        """The lock that keeps one chat's turns in order (other chats run concurrently)."""
+        locks: weakref.WeakValueDictionary[int, asyncio.Lock] = self.bot_data[LOCKS_KEY]
+        lock = locks.get(chat_id)
+        if lock is None:
+            lock = locks[chat_id] = asyncio.Lock()
+        return lock
+
+
+class ConversationStore(PicklePersistence):  # type: ignore[type-arg]
+    """PicklePersistence of chat data that writes atomically and survives a damaged file.
+
+    PTB opens the state file with ``"wb"`` and writes in place, so a crash
+    mid-write would leave a truncated file; here it writes a temporary file
+    and ``os.replace``s it. A file that cannot be unpickled is logged, moved
+    aside (``….damaged``) and replaced by an empty state.
+    """
+
+    def __init__(self, filepath: Path) -> None:
+        super().__init__(
+            filepath,
+            store_data=PersistenceInput(bot_data=False, user_data=False, callback_data=False),
+            update_interval=PERSISTENCE_INTERVAL_SECONDS,
+        )
+
+    def _dump_singlefile(self) -> None:
+        target = Path(self.filepath)
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        self.filepath = temporary  # the parent writes to self.filepath; all on the event loop thread
+        try:
+            super()._dump_singlefile()
+        finally:
+            self.filepath = target
+        os.replace(temporary, target)
+
+    def _load_singlefile(self) -> None:
+        try:
+            super()._load_singlefile()
+        except TypeError as exc:  # PTB's wrapping of every unpickling failure
+            damaged = Path(self.filepath).with_name(Path(self.filepath).name + ".damaged")
+            logger.warning(
+                "Conversation state %s is damaged (%s); moved it to %s and starting with empty conversations",
+                self.filepath,
+                exc.__cause__ or exc,
+                damaged,
+            )
+            os.replace(self.filepath, damaged)
+            self.conversations, self.user_data, self.chat_data = {}, {}, {}
+            self.bot_data, self.callback_data = self.context_types.bot_data(), None
+            self._dump_singlefile()
+
+
+class AddressedToBot(filters.MessageFilter):
+    """Private messages, and group messages that mention the bot or reply to it."""
+
+    def filter(self, message: Message) -> bool:
+        if message.chat.type == ChatType.PRIVATE:
+            return True
+        bot = message.get_bot()
+        replied = message.reply_to_message
+        if replied is not None and replied.from_user is not None and replied.from_user.id == bot.id:
+            return True
+        for entity, text in message.parse_entities([MessageEntity.MENTION, MessageEntity.TEXT_MENTION]).items():
+            if entity.type == MessageEntity.TEXT_MENTION and entity.user is not None and entity.user.id == bot.id:
+                return True
+            if entity.type == MessageEntity.MENTION and text[1:].casefold() == (bot.username or "").casefold():
+                return True
+        return False
+
+
+ADDRESSED_TO_BOT = AddressedToBot(name="AddressedToBot")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def example_questions(snapshot: Snapshot, count: int = EXAMPLE_COUNT) -> list[str]:
+    """Questions the articles can answer: what their most quoted people said."""
+    quoted = Counter(quote.speaker for passage in snapshot.passages for quote in passage.quotes if quote.speaker)
+    people = sorted(snapshot.people.people, key=lambda person: -quoted[person.name])
+    questions = [f"What did {person.surname} say?" for person in people][:count]
+    return questions + list(FALLBACK_EXAMPLES[: count - len(questions)])
+
+
+def usable_conversation(stored: object) -> Conversation | None:
+    """A stored conversation as the current class has it; fields an older version lacked get defaults."""
+    if not isinstance(stored, Conversation):
+        return None
+    fields = [f.name for f in dataclasses.fields(Conversation) if f.init]
+    known = {name: getattr(stored, name) for name in fields if hasattr(stored, name)}
+    try:
+        return Conversation(**known)
+    except TypeError:  # a field without a default that the stored object lacks
+        return None
+
+
+def strip_mention(text: str, username: str | None) -> str:
+    """The question without the bot's @username."""
+    if not username:
+        return text
+    return re.sub(MENTION_PATTERN.format(username=re.escape(username)), " ", text, flags=re.IGNORECASE)
+
+
+def is_admin(update: Update, settings: Settings) -> bool:
+    """True when the update comes from one of SUMMITBOT_ADMIN_IDS."""
+    return update.effective_user is not None and update.effective_user.id in settings.admin_ids
+
+
+async def reply_html(update: Update, text: str, reply_markup: Any = None) -> Message:
+    """Send HTML as one or more messages (split on paragraphs); buttons go on the last, which is returned."""
+    message = update.effective_message
+    assert message is not None
+    chunks = split_html(text)
+    if not chunks:
+        raise ValueError("refusing to send an empty reply")
+    for number, chunk in enumerate(chunks, start=1):
+        sent = await message.reply_html(chunk, reply_markup=reply_markup if number == len(chunks) else None)
+    return sent
+
+
+async def _keep_typing(bot: ExtBot[None], chat_id: int, first_done: asyncio.Event) -> None:
+    while True:
+        try:
+            await bot.send_chat_action(chat_id, ChatAction.TYPING)
+        except TelegramError as exc:  # only cosmetic: never let it fail the answer
+            logger.debug("Could not show typing in chat %s: %s", chat_id, exc)
+            return
+        finally:
+            first_done.set()
+        await asyncio.sleep(TYPING_REFRESH_SECONDS)
+
+
+@contextlib.asynccontextmanager
+async def typing(bot: ExtBot[None], chat_id: int) -> AsyncIterator[None]:
+    """Show "typing…" in the chat while the block runs; the work does not wait for it to start."""
+    first_done = asyncio.Event()
+    task = asyncio.create_task(_keep_typing(bot, chat_id, first_done))
+    try:
+        yield
+    finally:
+        # An answer that overtook its own "typing…" would leave the chat showing it for seconds.
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(first_done.wait(), TYPING_ORDER_WAIT_SECONDS)
+        task.cancel()
+
+
+async def answer_question(
+    update: Update,
+    context: BotContext,
+    question: str,
+    echo_question: bool = False,
+    continuing: Conversation | None = None,
+) -> None:
+    """Ask the engine in this chat's conversation (or ``continuing`` one) and send the answer."""
+    message, chat = update.effective_message, update.effective_chat
+    assert message is not None and chat is not None
+    try:
+        clean_question(question)
+    except QuestionError as exc:
+        await message.reply_text(f"Sorry, {exc}.")
+        return
+    async with context.chat_lock(chat.id):
+        # The worker thread gets a copy, so stored (and persisted) state never changes under it.
+        conversation = copy.deepcopy(continuing if continuing is not None else context.conversation)
+        async with typing(context.bot, chat.id):
+            answer = await asyncio.to_thread(context.engine.ask, question, conversation)
+        context.chat_data[CONVERSATION_KEY] = conversation
+        keyboard = answer_keyboard(answer)
+        sent = await reply_html(update, render_answer(answer, echo_question), keyboard)
+        if keyboard is not None:
+            remember_answer(context, sent.message_id, conversation)
+
+
+def remember_answer(context: BotContext, message_id: int, conversation: Conversation) -> None:
+    """Keep the conversation as it was after an answer, so its "More" continues that answer."""
+    answers: dict[int, Conversation] = context.chat_data.setdefault(ANSWERS_KEY, {})
+    answers[message_id] = copy.deepcopy(conversation)
+    for old in list(answers)[:-REMEMBERED_ANSWERS]:
+        del answers[old]
+
+
+async def rebuild_and_report(update: Update, context: BotContext, what: str, full: bool = False) -> None:
+    """Rebuild the index in a thread, with a progress message and the outcome."""
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(f"Indexing {what} …")
+    report = await asyncio.to_thread(context.engine.rebuild, full)
+    logger.info("Rebuilt the index for %s: %s", what, report.summary())
+    await message.reply_text(f"Indexed {what}: {report.summary()}")
+
+
+# --------------------------------------------------------------------------- handlers
+
+
+async def check_allowed(update: Update, context: BotContext) -> None:
+    """Stop updates from users outside SUMMITBOT_ALLOWED_USER_IDS; refuse each stranger once."""
+    settings = context.settings
+    user = update.effective_user
+    if not settings.allowed_user_ids or (
+        user is not None and (user.id in settings.allowed_user_ids or user.id in settings.admin_ids)
+    ):
+        return
+    if update.callback_query is not None:
+        await update.callback_query.answer(NOT_ALLOWED.format(user_id=user.id if user else "unknown"))
+    elif (
+        user is not None
+        and update.effective_chat is not None
+        and update.effective_chat.type == ChatType.PRIVATE
+        and not context.user_data.get(REFUSED_KEY)
+    ):
+        context.user_data[REFUSED_KEY] = True
+        await update.effective_chat.send_message(NOT_ALLOWED.format(user_id=user.id))
+    raise ApplicationHandlerStop
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """Say what the bot knows: article titles and dates, and example questions to tap."""
+    engine = context.engine
+    coverage, examples = await asyncio.to_thread(lambda: (engine.coverage(), example_questions(engine.snapshot)))
+    await reply_html(update, render_welcome(coverage), examples_keyboard(examples))
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    """Explain how to ask, and list the commands."""
+    await reply_html(update, HELP_TEXT)
+
+
+async def sources(update: Update, context: BotContext) -> None:
+    """List the articles with dates and passage counts."""
+    await reply_html(update, render_sources(await asyncio.to_thread(context.engine.coverage)))
+
+
+async def reset(update: Update, context: BotContext) -> None:
+    """Forget this chat's conversation."""
+    assert update.effective_chat is not None and update.effective_message is not None
+    async with context.chat_lock(update.effective_chat.id):
+        conversation = context.conversation
+        conversation.reset()
+        context.chat_data[CONVERSATION_KEY] = conversation
+    await update.effective_message.reply_text(RESET_TEXT)
+
+
+async def ask_command(update: Update, context: BotContext) -> None:
+    """/ask <question>: ask explicitly (how groups ask without a mention)."""
+    assert update.effective_message is not None
+    command_and_question = (update.effective_message.text or "").split(maxsplit=1)
+    if len(command_and_question) < 2:
+        await update.effective_message.reply_text(ASK_USAGE)
+        return
+    await answer_question(update, context, command_and_question[1])
+
+
+async def on_text(update: Update, context: BotContext) -> None:
+    """Plain text addressed to the bot is a question."""
+    assert update.effective_message is not None
+    await answer_question(update, context, strip_mention(update.effective_message.text or "", context.bot.username))
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    """Point to /help for commands the bot doesn't have."""
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(UNKNOWN_COMMAND)
+
+
+async def on_show_passage(update: Update, context: BotContext) -> None:
+    """The "Show passage" button: the whole paragraph, the answering sentences in bold."""
+    query = update.callback_query
+    assert query is not None
+    request = parse_show_passage(query.data or "")
+    snapshot = await asyncio.to_thread(lambda: context.engine.snapshot)
+    passage = request.find(snapshot.passages) if request else None
+    if request is None or passage is None:
+        await query.answer(PASSAGE_GONE, show_alert=True)
+        return
+    await query.answer()
+    await reply_html(update, render_passage(passage, request.highlighted))
+
+
+async def on_more(update: Update, context: BotContext) -> None:
+    """The "More" button: the next best passages for the question of the answer it is under."""
+    query = update.callback_query
+    assert query is not None and query.message is not None
+    after_answer = usable_conversation(context.chat_data.get(ANSWERS_KEY, {}).get(query.message.message_id))
+    if after_answer is None:
+        await query.answer(OLD_ANSWER, show_alert=True)
+        return
+    await query.answer()
+    await answer_question(update, context, MORE_QUESTION, continuing=after_answer)
+
+
+async def on_example(update: Update, context: BotContext) -> None:
+    """A tap-to-ask example from /start: ask it as if typed."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await answer_question(update, context, (query.data or "").partition(DATA_SEPARATOR)[2], echo_question=True)
+
+
+async def on_stale_button(update: Update, context: BotContext) -> None:
+    """Any other button (e.g. from an older version of the bot): say it no longer works."""
+    assert update.callback_query is not None
+    await update.callback_query.answer(EXPIRED_BUTTON)
+
+
+async def on_document(update: Update, context: BotContext) -> None:
+    """An admin's article file: validate it, store it in the corpus and index it."""
+    message = update.effective_message
+    assert message is not None and message.document is not None
+    if not is_admin(update, context.settings):
+        await message.reply_text(NOT_ADMIN_UPLOAD)
+        return
+    document = message.document
+    name = document.file_name or "untitled"
+    try:
+        safe_article_name(name)  # refuse other file types before downloading anything
+        if document.file_size and document.file_size > MAX_ARTICLE_BYTES:
+            raise ArticleError(f"{name} is {document.file_size:,} bytes; the limit is {MAX_ARTICLE_BYTES:,}")
+        data = bytes(await (await document.get_file()).download_as_bytearray())
+        stored = await asyncio.to_thread(store_article, name, data, context.settings.corpus_dir)
+    except ArticleError as exc:
+        await message.reply_text(f"Sorry, I can't add that file: {exc}. Nothing was changed.")
+        return
+    logger.info("Admin %s added %s", update.effective_user.id if update.effective_user else "?", stored.name)
+    await rebuild_and_report(update, context, stored.name)
+
+
+async def reindex(update: Update, context: BotContext) -> None:
+    """/reindex [full]: rebuild the index from the corpus folder (admins only)."""
+    assert update.effective_message is not None
+    if not is_admin(update, context.settings):
+        await update.effective_message.reply_text(NOT_ADMIN_REINDEX)
+        return
+    full = "full" in (context.args or [])
+    await rebuild_and_report(update, context, "the corpus" + (" from scratch" if full else ""), full)
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Log the failure with its context and tell the user something went wrong."""
+    if not isinstance(update, Update):
+        if isinstance(context.error, NetworkError):  # polling hiccups; PTB retries by itself
+            logger.warning("Telegram Bot API unreachable: %s", context.error)
+        else:
+            logger.error("Error outside any update", exc_info=context.error)
+        return
+    chat = update.effective_chat
+    user = update.effective_user
+    kind = "button press" if update.callback_query else "message"
+    logger.error(
+        "Failed to handle %s (update %s) from user %s in chat %s",
+        kind,
+        update.update_id,
+        user.id if user else None,
+        chat.id if chat else None,
+        exc_info=context.error,
+    )
+    if chat is None:
+        return
+    try:
+        await context.bot.send_message(chat.id, ERROR_TEXT)
+    except TelegramError as exc:
+        logger.warning("Could not tell chat %s about the error: %s", chat.id, exc)
+
+
+async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+    """Register the command menu and warm the engine up once the token is known to work."""
+    await application.bot.set_my_commands(BOT_COMMANDS)
+    engine: Engine = application.bot_data[ENGINE_KEY]
+    # The model loads lazily; loading it now spares the first user a wait of several seconds.
+    await asyncio.to_thread(engine.ask, WARM_UP_QUESTION, Conversation())
+    logger.info("Telegram bot @%s is up; answering questions", application.bot.username)
+
+
+# --------------------------------------------------------------------------- wiring
+
+
+def build_application(settings: Settings, engine: Engine) -> Application:  # type: ignore[type-arg]
+    """The one place the Application is built: persistence, rate limiter, handlers."""
+    settings.conversation_state_file.parent.mkdir(parents=True, exist_ok=True)
+    builder = (
+        Application.builder()
+        .token(settings.telegram_token)
+        .context_types(ContextTypes(context=BotContext))
+        .persistence(ConversationStore(settings.conversation_state_file))
+        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .concurrent_updates(True)
+        .post_init(post_init)
+    )
+    if settings.telegram_base_url:
+        builder = builder.base_url(settings.telegram_base_url)
+    if settings.telegram_base_file_url:
+        builder = builder.base_file_url(settings.telegram_base_file_url)
+    application = builder.build()
+    application.bot_data.update(
+        {ENGINE_KEY: engine, SETTINGS_KEY: settings, LOCKS_KEY: weakref.WeakValueDictionary()}
+    )
+
+    application.add_handler(TypeHandler(Update, check_allowed), group=-1)
+    application.add_handler(CommandHandler("start", start))
+    application.add_handler(CommandHandler("help", help_command))
+    application.add_handler(CommandHandler("sources", sources))
+    application.add_handler(CommandHandler("reset", reset))
+    application.add_handler(CommandHandler("ask", ask_command))
+    application.add_handler(CommandHandler("reindex", reindex))
+    application.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, unknown_command))
+    application.add_handler(
+        MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND & ADDRESSED_TO_BOT, on_text)
+    )
+    application.add_handler(
+        MessageHandler(filters.UpdateType.MESSAGE & filters.Document.ALL & filters.ChatType.PRIVATE, on_document)
+    )
+    application.add_handler(CallbackQueryHandler(on_show_passage, pattern=f"^{SHOW_PASSAGE}{DATA_SEPARATOR}"))
+    application.add_handler(CallbackQueryHandler(on_more, pattern=f"^{MORE}$"))
+    application.add_handler(CallbackQueryHandler(on_example, pattern=f"^{ASK}{DATA_SEPARATOR}"))
+    application.add_handler(CallbackQueryHandler(on_stale_button))
+    application.add_error_handler(on_error)
+    return application
+
+
+class _StartupFailureFilter(logging.Filter):
+    """Drop PTB's traceback for a rejected token or unreachable API at start; run_bot says it in one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, (InvalidToken, NetworkError))
+
+
+class _TokenRedactor(logging.Filter):
+    """Replace the bot token in any log line, should a library ever print one."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a malformed call; the handler reports it
+            return True
+        if self.token in message:
+            record.msg, record.args = message.replace(self.token, "<token>"), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info).replace(self.token, "<token>")
+        return True
+
+
+@contextlib.contextmanager
+def bot_logging(token: str) -> Iterator[None]:
+    """Logging while the bot runs: the token never appears, start-up failures are left to run_bot."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # at INFO it logs request URLs, which contain the token
+    startup_filter, redactor = _StartupFailureFilter(), _TokenRedactor(token)
+    ptb_logger, handlers = logging.getLogger("telegram.ext"), list(logging.getLogger().handlers)
+    ptb_logger.addFilter(startup_filter)
+    for handler in handlers:  # PTB's own DEBUG lines include the API URL, hence the token
+        handler.addFilter(redactor)
+    try:
+        yield
+    finally:
+        ptb_logger.removeFilter(startup_filter)
+        for handler in handlers:
+            handler.removeFilter(redactor)
+
+
+def run_bot(settings: Settings, engine: Engine) -> int:
+    """Run the bot with long polling until interrupted; returns the process exit code."""
+    if not settings.telegram_token:
+        print(f"{PROG}: error: {TOKEN_MISSING}", file=sys.stderr)
+        return EXIT_USAGE
+    application = build_application(settings, engine)
+    asyncio.set_event_loop(asyncio.new_event_loop())  # run_polling closes its loop; a fresh one per run
+    with bot_logging(settings.telegram_token):
+        try:
+            application.run_polling(allowed_updates=ALLOWED_UPDATES)
+        except InvalidToken:
+            print(f"{PROG}: error: {TOKEN_REJECTED}", file=sys.stderr)
+            return EXIT_USAGE
+        except NetworkError as exc:
+            print(f"{PROG}: error: {API_UNREACHABLE.format(error=exc)}", file=sys.stderr)
+            return EXIT_FAILURE
+    logger.info("Telegram bot stopped")
+    return EXIT_OK

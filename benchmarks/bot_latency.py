@@ -18,10 +18,10 @@ queue). Every reply is checked: it arrived, in its own chat, and is exactly
 what the engine answers for that chat's conversation (follow-ups included).
 Prints a table and writes ``benchmarks/results/bot_latency.json``.
 
-The emulator's HTTP server leaves Nagle's algorithm on, so with Linux's
-delayed ACKs every response takes ~40 ms on loopback, which is an artefact of the
-emulator, not of the bot or of Telegram. The benchmark switches it off
-(``--emulator-nagle`` keeps it, to see the difference).
+The emulator's HTTP server switches Nagle's algorithm off: with it on, Linux's
+delayed ACKs add ~40 ms to every response on loopback, an artefact of the
+emulator, not of the bot or of Telegram (``--emulator-nagle`` turns it back
+on, to see the difference).
 """
 
 from __future__ import annotations
@@ -38,15 +38,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from telegram.ext import AIORateLimiter
-
 from bot import telegram_app
 from bot.answer import Answer
 from bot.conversation import Conversation
 from bot.engine import Engine
 from bot.render import render_answer, split_html
 from bot.settings import Settings
-from bot.telegram_app import build_application, post_init
+from bot.telegram_app import RetryingRateLimiter, build_application, post_init
 from tests import fake_bot_api
 from tests.fake_bot_api import FakeBotApi
 
@@ -87,8 +85,8 @@ class TimedEngine:
         return getattr(self.engine, name)
 
 
-class ProbedRateLimiter(AIORateLimiter):
-    """PTB's AIORateLimiter, recording how long each sendMessage waited for the flood limit."""
+class ProbedRateLimiter(RetryingRateLimiter):
+    """The bot's rate limiter, recording how long each sendMessage waited for the flood limit."""
 
     waits: list[float] = []
 
@@ -244,11 +242,11 @@ def run_scenarios(
             telegram_base_file_url=fake.base_file_url,
             state_file=Path(scratch) / "conversations.pickle",
         )
-        telegram_app.AIORateLimiter = ProbedRateLimiter  # type: ignore[misc]  # the same limiter, observed
+        telegram_app.RetryingRateLimiter = ProbedRateLimiter  # type: ignore[misc]  # the same limiter, observed
         try:
             application = build_application(settings, timed)  # type: ignore[arg-type]
         finally:
-            telegram_app.AIORateLimiter = AIORateLimiter  # type: ignore[misc]
+            telegram_app.RetryingRateLimiter = RetryingRateLimiter  # type: ignore[misc]
         waits = ProbedRateLimiter.waits
         with BotThread(application):
             timed.seconds.clear()  # drop the warm-up

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from bot.question import QuestionAnalysis
 from index.lexical import tokenize
 from index.passages import Passage
-from index.search import Hit
-from index.speakers import SPEECH_VERB_PATTERN, Quote
+from index.search import Hit, speaker_matches
+from index.speakers import SPEECH_VERB_PATTERN, PeopleDirectory, Quote
 
 MAX_ANSWER_PASSAGES = 2
 SECOND_PASSAGE_RATIO = 0.9  # a second passage joins the answer only when nearly as relevant
@@ -117,11 +117,14 @@ def _part_for_sentence(passage: Passage, start: int, end: int, query_terms: set[
     return AnswerPart(sentence, reported, False, passage)
 
 
-def passage_parts(passage: Passage, analysis: QuestionAnalysis, query_terms: set[str]) -> list[AnswerPart]:
-    """The words of one passage that answer the question."""
+def passage_parts(
+    passage: Passage, analysis: QuestionAnalysis, query_terms: set[str], exclude: tuple[str, ...] = ()
+) -> list[AnswerPart]:
+    """The words of one passage that answer the question (none of the ``exclude`` people's quotes)."""
     spans = sentence_spans(passage.text)
     overlap = [len(query_terms & set(tokenize(passage.text[s:e]))) for s, e in spans]
-    wanted = [q for q in passage.quotes if q.speaker and analysis.speaker in (None, q.speaker)]
+    asked = analysis.speakers
+    wanted = [q for q in passage.quotes if q.speaker and (not asked or q.speaker in asked) and q.speaker not in exclude]
     if (analysis.speech or analysis.who_said) and wanted:
         # Asked for someone's words: every sentence that carries them, plus reported speech on the topic.
         chosen = [
@@ -141,13 +144,46 @@ def passage_parts(passage: Passage, analysis: QuestionAnalysis, query_terms: set
     return parts
 
 
-def compose(question: str, query: str, hits: list[Hit], analysis: QuestionAnalysis) -> Answer:
-    """An answer made of the best passages' own words."""
+def compose(
+    question: str, query: str, hits: list[Hit], analysis: QuestionAnalysis, exclude: tuple[str, ...] = ()
+) -> Answer:
+    """An answer made of the best passages' own words; "Who said …?" gets the speaker named first."""
     if not hits:
         return Answer(question=question, query=query, found=False)
     terms = set(tokenize(query)) - analysis.name_terms
     chosen = [hits[0]] + [
         hit for hit in hits[1:MAX_ANSWER_PASSAGES] if hit.score >= SECOND_PASSAGE_RATIO * hits[0].score
     ]
-    parts = [part for hit in chosen for part in passage_parts(hit.passage, analysis, terms)]
-    return Answer(question=question, query=query, found=True, parts=parts, hits=hits)
+    if len(analysis.speakers) > 1:
+        # "What did Putin and Erdogan say?": the best passage of each of them.
+        best = (next((hit for hit in hits if speaker_matches(hit.passage, name)), None) for name in analysis.speakers)
+        chosen = list(dict.fromkeys(hit for hit in best if hit is not None)) or chosen
+    parts = [part for hit in chosen for part in passage_parts(hit.passage, analysis, terms, exclude)]
+    speakers = list(dict.fromkeys(part.speaker for part in parts if part.speaker and part.speaker not in exclude))
+    note = f"It was {' and '.join(speakers)}." if analysis.who_said and speakers else ""
+    return Answer(question=question, query=query, found=True, parts=parts, hits=hits, note=note)
+
+
+def speaks_besides(passage: Passage, exclude: tuple[str, ...]) -> bool:
+    """True when someone other than the ``exclude`` people speaks in the passage."""
+    speakers = {passage.speaker, *(quote.speaker for quote in passage.quotes)} - {None}
+    return bool(speakers - set(exclude))
+
+
+def names_topic(passage: Passage, previous: Passage | None, terms: set[str]) -> bool:
+    """True when most topic terms stand in the passage, or in the words of someone else it replies to."""
+    needed = len(terms) // 2 + 1
+    if len(terms & set(tokenize(passage.text))) >= needed:
+        return True
+    replies_to = previous is not None and previous.speaker not in (None, passage.speaker)
+    return replies_to and len(terms & set(tokenize(previous.text))) >= needed  # type: ignore[union-attr]
+
+
+def mention_parts(passage: Passage, name: str, people: PeopleDirectory) -> list[AnswerPart]:
+    """The sentences of a passage that refer to the person ``name`` (by name or description), as written."""
+    parts = []
+    for start, end in sentence_spans(passage.text):
+        sentence = passage.text[start:end].strip()
+        if name in people.names_in(sentence):
+            parts.append(AnswerPart(sentence, None, False, passage))
+    return parts

@@ -13,11 +13,12 @@ import os
 import sys
 import warnings
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from bot.answer import Answer
-from bot.conversation import Conversation
 from bot.settings import Settings, SettingsError
+
+if TYPE_CHECKING:  # the engine's modules load with the first command that needs them, keeping --help instant
+    from bot.answer import Answer
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +153,7 @@ def _engine(settings: Settings, prepare: bool = True):  # type: ignore[no-untype
 
 def command_ask(args: argparse.Namespace, settings: Settings) -> int:
     """``summitbot ask``: each argument is the next turn of one conversation."""
+    from bot.conversation import Conversation
     from bot.engine import clean_question
 
     for question in args.questions:

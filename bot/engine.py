@@ -8,15 +8,19 @@ whether the articles answer, and composes an extractive answer.
 from __future__ import annotations
 
 import logging
+import re
 import unicodedata
 from pathlib import Path
 
-from bot.answer import Answer, compose, human_date
-from bot.conversation import Conversation, resolve
-from bot.question import analyse
+from bot.answer import MAX_ANSWER_PASSAGES, Answer, compose, human_date, mention_parts, names_topic, speaks_besides
+from bot.conversation import Conversation, Resolution, Turn, resolve
+from bot.question import QuestionAnalysis, analyse, place_in
 from index.build import BuildReport, build_index, index_state
 from index.encoder import Encoder, default_encoder
+from index.lexical import tokenize
 from index.live import LiveIndex
+from index.search import HybridSearcher, speaker_matches
+from index.speakers import PeopleDirectory
 from index.store import Snapshot
 
 logger = logging.getLogger(__name__)
@@ -25,6 +29,38 @@ MAX_QUESTION_CHARS = 1000
 RELEVANCE_THRESHOLD = 0.22  # calibrated with benchmarks/eval.py; see README
 SEARCH_DEPTH = 5
 COVERAGE_TITLES = 5
+ABOUT_GAIN = 0.08  # naming a topic raises a passage's relevance this much when the passage is about it
+WHERE_QUESTION = re.compile(r"^\s*where\b", re.IGNORECASE)
+
+
+def favoured_speaker(analysis: QuestionAnalysis) -> str | None:
+    """The one person whose passages get a ranking bonus: the one asked about, if only one is."""
+    if analysis.who_said or len(analysis.speakers) > 1:
+        return None
+    if analysis.speakers:
+        return analysis.speakers[0]
+    return analysis.people[0] if len(analysis.people) == 1 else None
+
+
+def turn_of(resolution: Resolution, analysis: QuestionAnalysis, answer: Answer, people: PeopleDirectory) -> Turn:
+    """What the conversation should remember of an answered turn."""
+    shown = list(dict.fromkeys(part.passage.id for part in answer.parts))
+    answer_text = " ".join(part.text for part in answer.parts)
+    place = analysis.place
+    if WHERE_QUESTION.match(resolution.query):
+        place = place_in(answer_text, people) or place  # "Where was it held?" is answered by a place
+    return Turn(
+        query=resolution.query,
+        people=analysis.people,
+        speakers=tuple(dict.fromkeys(part.speaker for part in answer.parts if part.speaker)),
+        mentioned=tuple(people.names_in(answer_text)),
+        topic=analysis.about or analysis.thing,
+        thing=analysis.thing,
+        place=place,
+        shown=shown,
+        more=resolution.more,
+        follow_up=resolution.follow_up,
+    )
 
 
 class QuestionError(ValueError):
@@ -77,24 +113,108 @@ class Engine:
         question = clean_question(question)
         searcher = self._live.searcher()
         snapshot = searcher.snapshot
-        resolution = resolve(question, conversation, snapshot.people)
-        analysis = analyse(resolution.query, snapshot.people, snapshot.lexical.vocabulary)
+        vocabulary = snapshot.lexical.vocabulary
+        resolution = resolve(question, conversation, snapshot.people, vocabulary)
+        analysis = analyse(resolution.query, snapshot.people, vocabulary)
+        answer = self._answer(question, resolution, analysis, conversation, searcher)
+        conversation.remember(turn_of(resolution, analysis, answer, snapshot.people))
+        return answer
+
+    def _answer(
+        self,
+        question: str,
+        resolution: Resolution,
+        analysis: QuestionAnalysis,
+        conversation: Conversation,
+        searcher: HybridSearcher,
+    ) -> Answer:
+        """Search and compose, or explain why the articles don't answer."""
+        passages = searcher.snapshot.passages
+        query = resolution.query
         skip = set(conversation.shown) if resolution.more else set()
+        asked = analysis.speakers
+        depth = len(passages) if resolution.exclude or len(asked) > 1 else SEARCH_DEPTH + len(skip)
         hits = [
             hit
-            for hit in searcher.search(resolution.query, SEARCH_DEPTH + len(skip), speaker=analysis.speaker)
+            for hit in searcher.search(query, depth, speaker=favoured_speaker(analysis))
             if hit.passage.id not in skip
+            and (not resolution.exclude or speaks_besides(hit.passage, resolution.exclude))
+            and (not asked or any(speaker_matches(hit.passage, name) for name in asked))  # their words only
         ][:SEARCH_DEPTH]
         if analysis.unknown_names:
             note = f"The articles don't mention {' or '.join(analysis.unknown_names)}. {self.coverage_text()}"
-            answer = Answer(question, resolution.query, False, hits=hits, note=note)
-        elif not hits or hits[0].relevance < RELEVANCE_THRESHOLD:
-            lead = "There is nothing more on that in the articles." if resolution.more else "The articles don't answer that."
-            answer = Answer(question, resolution.query, False, hits=hits, note=f"{lead} {self.coverage_text()}")
-        else:
-            answer = compose(question, resolution.query, hits, analysis)
-        shown = sorted({part.passage.id for part in answer.parts}, key=[h.passage.id for h in hits].index)
-        conversation.remember(resolution.query, list(analysis.people), "", shown, resolution.more)
+            return Answer(question, query, False, hits=hits, note=note)
+        if len(asked) == 1 and not any(speaker_matches(passage, asked[0]) for passage in passages):
+            return self._not_quoted(question, query, asked[0], searcher, skip)
+        if len(asked) == 1 and analysis.about and not self._speaks_about(searcher, query, analysis, asked[0]):
+            return self._not_about(question, query, analysis, asked[0], searcher, skip)
+        if not hits or hits[0].relevance < RELEVANCE_THRESHOLD:
+            if resolution.exclude:
+                lead = "The articles quote no one else on that."
+            elif resolution.more:
+                lead = "There is nothing more on that in the articles."
+            else:
+                lead = "The articles don't answer that."
+            return Answer(question, query, False, hits=hits, note=f"{lead} {self.coverage_text()}")
+        return compose(question, query, hits, analysis, exclude=resolution.exclude)
+
+    def _speaks_about(self, searcher: HybridSearcher, query: str, analysis: QuestionAnalysis, speaker: str) -> bool:
+        """True when some passage where ``speaker`` speaks is about the question's topic."""
+        people = searcher.snapshot.people
+        person = people.find(speaker)
+        own_terms = {term for alias in person.all_aliases() for term in tokenize(alias)} if person else set()
+        terms = set(tokenize(analysis.about)) - own_terms
+        if not terms:
+            return True
+        passages = searcher.snapshot.passages
+        with_topic = {hit.index: hit.relevance for hit in searcher.search(query, len(passages), speaker=speaker)}
+        bare = f"What did {speaker} say?"
+        without = {hit.index: hit.relevance for hit in searcher.search(bare, len(passages), speaker=speaker)}
+        for index, passage in enumerate(passages):
+            if not speaker_matches(passage, speaker):
+                continue
+            previous = passages[index - 1] if index and passages[index - 1].article == passage.article else None
+            gain = with_topic.get(index, 0.0) - without.get(index, 0.0)
+            if names_topic(passage, previous, terms) or gain >= ABOUT_GAIN:
+                return True
+        return False
+
+    def _not_quoted(self, question: str, query: str, speaker: str, searcher: HybridSearcher, skip: set[str]) -> Answer:
+        """The articles name ``speaker`` but quote none of their words: show what they say about them."""
+        people = searcher.snapshot.people
+        person = people.find(speaker)
+        hits = [
+            hit
+            for hit in searcher.search(query, len(searcher.snapshot.passages))
+            if hit.passage.id not in skip and speaker in people.names_in(hit.passage.text)
+        ][:SEARCH_DEPTH]
+        parts = [part for hit in hits[:MAX_ANSWER_PASSAGES] for part in mention_parts(hit.passage, speaker, people)]
+        short = person.surname if person else speaker
+        if not parts:
+            note = f"The articles quote no words of {speaker}, and say nothing more about {short}."
+            return Answer(question, query, False, hits=hits, note=note)
+        note = f"The articles quote no words of {speaker}. Here is what they say about {short}:"
+        return Answer(question, query, True, parts=parts, hits=hits, note=note)
+
+    def _not_about(
+        self,
+        question: str,
+        query: str,
+        analysis: QuestionAnalysis,
+        speaker: str,
+        searcher: HybridSearcher,
+        skip: set[str],
+    ) -> Answer:
+        """``speaker`` is quoted, but not on the topic asked about: say so and show what they did say."""
+        own = [
+            hit
+            for hit in searcher.search(query, len(searcher.snapshot.passages), speaker=speaker)
+            if speaker_matches(hit.passage, speaker) and hit.passage.id not in skip
+        ]
+        person = searcher.snapshot.people.find(speaker)
+        short = person.surname if person else speaker
+        answer = compose(question, query, own[:SEARCH_DEPTH], analysis)
+        answer.note = f"The articles quote {speaker}, but not about {analysis.about}. Here is what {short} did say:"
         return answer
 
     def coverage_text(self) -> str:

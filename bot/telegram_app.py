@@ -12,6 +12,12 @@ survives restarts through :class:`ConversationStore`. The engine always runs
 in a worker thread, so one slow answer never stalls other chats. Admins
 (SUMMITBOT_ADMIN_IDS) add articles by sending a .txt/.md/.html file and
 rebuild the index with /reindex.
+
+Replies survive network trouble: :class:`RetryingRateLimiter` waits out flood
+limits (429) and keeps retrying a reply the network lost (5xx, dropped
+connections, timeouts, the API away for a while); questions asked meanwhile
+wait at Telegram and are fetched when polling recovers. docs/reliability.md
+lists each threat and the test that covers it.
 """
 
 from __future__ import annotations
@@ -26,13 +32,13 @@ import re
 import sys
 import weakref
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
-from telegram import BotCommand, Message, MessageEntity, Update
+from telegram import BotCommand, CallbackQuery, Message, MessageEntity, Update
 from telegram.constants import ChatAction, ChatType
-from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -89,6 +95,10 @@ TYPING_REFRESH_SECONDS = 4.0  # Telegram shows "typing…" for about 5 s
 TYPING_ORDER_WAIT_SECONDS = 1.0
 PERSISTENCE_INTERVAL_SECONDS = 5
 RATE_LIMIT_RETRIES = 3
+RETRIED_METHODS = frozenset({"sendMessage"})  # the replies; typing and button acknowledgements are cosmetic
+DELIVERY_FIRST_PAUSE_SECONDS = 0.5
+DELIVERY_MAX_PAUSE_SECONDS = 5.0
+DELIVERY_PATIENCE_SECONDS = 30.0  # covers an outage of that long; shutdown waits for it at worst
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 
 BOT_COMMANDS = [
@@ -117,6 +127,7 @@ EXPIRED_BUTTON = "That button no longer works; please ask again."
 NOT_ADMIN_UPLOAD = "Sorry, only the bot's admins can add articles. You can ask about the ones I have: /sources"
 NOT_ADMIN_REINDEX = "Sorry, only the bot's admins can rebuild the index."
 NOT_ALLOWED = "Sorry, this bot is private. Ask its owner to add your Telegram user id ({user_id})."
+TEXT_ONLY = "I can only read text. Type your question, e.g. “What did Putin say about the truce?”, or see /help."
 ERROR_TEXT = "Sorry, something went wrong on my side. Please try again in a moment."
 TOKEN_MISSING = "TELEGRAM_BOT_TOKEN is not set: put the token from @BotFather in the environment or .env"
 TOKEN_REJECTED = (
@@ -126,6 +137,8 @@ TOKEN_REJECTED = (
 API_UNREACHABLE = "cannot reach the Telegram Bot API ({error}); check the network and TELEGRAM_BASE_URL"
 
 MENTION_PATTERN = "@{username}\\b"
+
+ApiResult = bool | dict[str, Any] | list[dict[str, Any]]  # what a Bot API call returns, as PTB passes it on
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -199,6 +212,47 @@ class ConversationStore(PicklePersistence):  # type: ignore[type-arg]
             self._dump_singlefile()
 
 
+class RetryingRateLimiter(AIORateLimiter):
+    """PTB's flood limiter (it waits out 429s), also retrying replies that the network lost.
+
+    A ``sendMessage`` failing on the way (5xx, a dropped connection, a
+    timeout, the API unreachable) is retried with growing pauses for up to
+    DELIVERY_PATIENCE_SECONDS. After a timeout Telegram may have delivered the
+    message anyway, so a reply can arrive twice; it is never lost. A bad
+    request (e.g. broken HTML) is our bug and is not retried.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(max_retries=RATE_LIMIT_RETRIES)
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, ApiResult]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> ApiResult:
+        """Send through the flood limiter; retry a lost reply until it gets through or patience runs out."""
+        loop = asyncio.get_running_loop()
+        give_up_at = loop.time() + DELIVERY_PATIENCE_SECONDS
+        pause = DELIVERY_FIRST_PAUSE_SECONDS
+        while True:
+            try:
+                return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+            except BadRequest:
+                raise
+            except NetworkError as exc:  # TimedOut is one; BadRequest too, hence the clause above
+                if endpoint not in RETRIED_METHODS or loop.time() + pause > give_up_at:
+                    raise
+                logger.warning(
+                    "%s to chat %s failed (%s); retrying in %.1f s", endpoint, data.get("chat_id"), exc, pause
+                )
+                await asyncio.sleep(pause)
+                pause = min(2 * pause, DELIVERY_MAX_PAUSE_SECONDS)
+
+
 class AddressedToBot(filters.MessageFilter):
     """Private messages, and group messages that mention the bot or reply to it."""
 
@@ -265,6 +319,14 @@ async def reply_html(update: Update, text: str, reply_markup: Any = None) -> Mes
     for number, chunk in enumerate(chunks, start=1):
         sent = await message.reply_html(chunk, reply_markup=reply_markup if number == len(chunks) else None)
     return sent
+
+
+async def acknowledge(query: CallbackQuery, text: str | None = None, show_alert: bool = False) -> None:
+    """Answer a button press (stops its spinner); failing to, e.g. for a press older than Telegram allows, is logged."""
+    try:
+        await query.answer(text, show_alert=show_alert)
+    except TelegramError as exc:  # a press queued during an outage is "too old" by now; its reply still matters
+        logger.info("Could not acknowledge button press %s: %s", query.id, exc)
 
 
 async def _keep_typing(bot: ExtBot[None], chat_id: int, first_done: asyncio.Event) -> None:
@@ -350,7 +412,7 @@ async def check_allowed(update: Update, context: BotContext) -> None:
     ):
         return
     if update.callback_query is not None:
-        await update.callback_query.answer(NOT_ALLOWED.format(user_id=user.id if user else "unknown"))
+        await acknowledge(update.callback_query, NOT_ALLOWED.format(user_id=user.id if user else "unknown"))
     elif (
         user is not None
         and update.effective_chat is not None
@@ -419,9 +481,9 @@ async def on_show_passage(update: Update, context: BotContext) -> None:
     snapshot = await asyncio.to_thread(lambda: context.engine.snapshot)
     passage = request.find(snapshot.passages) if request else None
     if request is None or passage is None:
-        await query.answer(PASSAGE_GONE, show_alert=True)
+        await acknowledge(query, PASSAGE_GONE, show_alert=True)
         return
-    await query.answer()
+    await acknowledge(query)
     await reply_html(update, render_passage(passage, request.highlighted))
 
 
@@ -431,9 +493,9 @@ async def on_more(update: Update, context: BotContext) -> None:
     assert query is not None and query.message is not None
     after_answer = usable_conversation(context.chat_data.get(ANSWERS_KEY, {}).get(query.message.message_id))
     if after_answer is None:
-        await query.answer(OLD_ANSWER, show_alert=True)
+        await acknowledge(query, OLD_ANSWER, show_alert=True)
         return
-    await query.answer()
+    await acknowledge(query)
     await answer_question(update, context, MORE_QUESTION, continuing=after_answer)
 
 
@@ -441,14 +503,14 @@ async def on_example(update: Update, context: BotContext) -> None:
     """A tap-to-ask example from /start: ask it as if typed."""
     query = update.callback_query
     assert query is not None
-    await query.answer()
+    await acknowledge(query)
     await answer_question(update, context, (query.data or "").partition(DATA_SEPARATOR)[2], echo_question=True)
 
 
 async def on_stale_button(update: Update, context: BotContext) -> None:
     """Any other button (e.g. from an older version of the bot): say it no longer works."""
     assert update.callback_query is not None
-    await update.callback_query.answer(EXPIRED_BUTTON)
+    await acknowledge(update.callback_query, EXPIRED_BUTTON)
 
 
 async def on_document(update: Update, context: BotContext) -> None:
@@ -471,6 +533,12 @@ async def on_document(update: Update, context: BotContext) -> None:
         return
     logger.info("Admin %s added %s", update.effective_user.id if update.effective_user else "?", stored.name)
     await rebuild_and_report(update, context, stored.name)
+
+
+async def on_other_message(update: Update, context: BotContext) -> None:
+    """Photos, stickers, voice notes and the like: say that only text is read."""
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(TEXT_ONLY)
 
 
 async def reindex(update: Update, context: BotContext) -> None:
@@ -530,7 +598,7 @@ def build_application(settings: Settings, engine: Engine) -> Application:  # typ
         .token(settings.telegram_token)
         .context_types(ContextTypes(context=BotContext))
         .persistence(ConversationStore(settings.conversation_state_file))
-        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .rate_limiter(RetryingRateLimiter())
         .concurrent_updates(True)
         .post_init(post_init)
     )
@@ -556,6 +624,9 @@ def build_application(settings: Settings, engine: Engine) -> Application:  # typ
     )
     application.add_handler(
         MessageHandler(filters.UpdateType.MESSAGE & filters.Document.ALL & filters.ChatType.PRIVATE, on_document)
+    )
+    application.add_handler(
+        MessageHandler(filters.UpdateType.MESSAGE & filters.ATTACHMENT & filters.ChatType.PRIVATE, on_other_message)
     )
     application.add_handler(CallbackQueryHandler(on_show_passage, pattern=f"^{SHOW_PASSAGE}{DATA_SEPARATOR}"))
     application.add_handler(CallbackQueryHandler(on_more, pattern=f"^{MORE}$"))

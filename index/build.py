@@ -19,7 +19,7 @@ import numpy as np
 
 from index.articles import Article, article_files, content_hash, load_corpus
 from index.encoder import Encoder
-from index.passages import Passage, split_passages
+from index.passages import ANALYSIS_VERSION, Passage, split_passages
 from index.speakers import Person
 from index.store import (
     FORMAT_VERSION,
@@ -73,7 +73,7 @@ def corpus_hashes(corpus_dir: Path) -> dict[str, str]:
 def is_stale(corpus_dir: Path, manifest: Manifest) -> bool:
     """True when the corpus files differ from those the build saw (indexed or skipped)."""
     seen = {key: entry.content_hash for key, entry in manifest.articles.items()} | manifest.skipped
-    return corpus_hashes(corpus_dir) != seen
+    return manifest.analysis_version != ANALYSIS_VERSION or corpus_hashes(corpus_dir) != seen
 
 
 def _unique_articles(articles: list[Article], indexed: set[str]) -> tuple[list[Article], list[str]]:
@@ -103,6 +103,8 @@ def _split_or_reuse(
     articles: list[Article], previous: Snapshot | None
 ) -> tuple[list[Passage], dict[str, list[Person]]]:
     """Passages and people of every article, reusing the previous build's for unchanged ones."""
+    if previous is not None and previous.manifest.analysis_version != ANALYSIS_VERSION:
+        previous = None  # older rules: read every article again (embeddings are still reused)
     unchanged: dict[str, list[Passage]] = {}
     for passage in previous.passages if previous else []:
         unchanged.setdefault(passage.article, []).append(passage)
@@ -161,6 +163,7 @@ def build_index(corpus_dir: Path, index_dir: Path, encoder: Encoder, full: bool 
             built_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             build_seconds=round(report.seconds, 3),
             skipped={key: value for key, value in hashes.items() if key not in entries},
+            analysis_version=ANALYSIS_VERSION,
         )
         report.build = write_build(index_dir, manifest, passages, people_by_article, embeddings)
     logger.info("Index built: %s", report.summary())

@@ -14,7 +14,8 @@ from typing import Any
 from index.articles import Article
 from index.speakers import PeopleDirectory, Person, Quote, attribute_speakers
 
-FIRST_BODY_PARAGRAPH = 2  # the headline is paragraph 1
+# Bump when splitting or speaker attribution changes: builds then re-read every article.
+ANALYSIS_VERSION = 2
 SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])[”\"’]?\s+(?=[“\"‘A-Z0-9])")
 
 

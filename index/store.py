@@ -83,6 +83,7 @@ class Manifest:
     built_at: str
     build_seconds: float
     skipped: dict[str, str] = dataclasses.field(default_factory=dict)  # unreadable or duplicate files
+    analysis_version: int = 0  # passages.ANALYSIS_VERSION of the rules that split and attributed
 
     def to_json(self) -> str:
         """Serialise for ``manifest.json``."""

@@ -1,10 +1,17 @@
-"""Shared fixtures: the real model loaded once, a built index of the bundled corpus, a fake encoder."""
+"""Shared fixtures: the real model loaded once, a built index of the test corpus, a fake encoder.
+
+The test corpus is the bundled one plus a second article of our own
+(``tests/data/un-envoy-idlib-warning.md``), added the way a user adds one. That
+article is illustrative, so it stays out of the shipped ``corpus/``.
+"""
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -13,8 +20,22 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO / "corpus"
+BUNDLED_CORPUS = REPO / "corpus"
+DATA = REPO / "tests" / "data"
+ADDED_ARTICLE = DATA / "un-envoy-idlib-warning.md"
 SEED = "tehran-summit"
+
+
+def _test_corpus() -> Path:
+    """A private copy of the bundled corpus with the second article added."""
+    folder = Path(tempfile.mkdtemp(prefix="summitbot-corpus-"))
+    atexit.register(shutil.rmtree, folder, True)
+    for article in [*BUNDLED_CORPUS.iterdir(), ADDED_ARTICLE]:
+        shutil.copy(article, folder)
+    return folder
+
+
+CORPUS = _test_corpus()
 
 
 class CountingEncoder:

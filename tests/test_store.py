@@ -94,3 +94,17 @@ def test_full_rebuild_re_embeds_everything(tmp_path, corpus_copy, fake_encoder):
     build_index(corpus_copy, tmp_path, fake_encoder)
     report = build_index(corpus_copy, tmp_path, fake_encoder, full=True)
     assert report.embedded == 16 and report.reused == 0
+
+
+def test_new_analysis_rules_re_read_articles_but_reuse_embeddings(tmp_path, corpus_copy, fake_encoder, monkeypatch):
+    build_index(corpus_copy, tmp_path, fake_encoder)
+    import index.build
+
+    monkeypatch.setattr(index.build, "ANALYSIS_VERSION", index.build.ANALYSIS_VERSION + 1)
+    assert index_state(corpus_copy, tmp_path, fake_encoder)[1]  # stale: made by older rules
+    split_calls = []
+    original = index.build.split_passages
+    monkeypatch.setattr(index.build, "split_passages", lambda article: split_calls.append(article.id) or original(article))
+    report = build_index(corpus_copy, tmp_path, fake_encoder)
+    assert split_calls == ["tehran-summit"] and report.embedded == 0
+    assert not index_state(corpus_copy, tmp_path, fake_encoder)[1]

@@ -1,0 +1,126 @@
+"""The fast paths give the answers of the slow ones: HNSW against exact search, ONNX against sentence-transformers."""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.articles import load_corpus
+from index.dense import DenseIndex
+from index.passages import split_passages
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+VECTORS = 4000
+DIMENSION = 64
+CLUSTERS = 40
+QUERIES = 100
+DEPTH = 10
+MIN_RECALL = 0.95
+SMALL_THRESHOLD = 1000  # so the test vectors get the approximate index
+
+
+def unit(rows: np.ndarray) -> np.ndarray:
+    return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def vectors() -> np.ndarray:
+    """Random vectors around a few centres, as embeddings of related passages are."""
+    rng = np.random.default_rng(0)
+    centres = rng.standard_normal((CLUSTERS, DIMENSION))
+    return unit(centres[rng.integers(0, CLUSTERS, VECTORS)] + 0.8 * rng.standard_normal((VECTORS, DIMENSION)))
+
+
+@pytest.fixture(scope="module")
+def queries(vectors) -> np.ndarray:
+    rng = np.random.default_rng(1)
+    return unit(vectors[rng.integers(0, VECTORS, QUERIES)] + 0.5 * rng.standard_normal((QUERIES, DIMENSION)))
+
+
+def exact_top(vectors: np.ndarray, query: np.ndarray, k: int) -> set[int]:
+    return set(np.argsort(-(vectors @ query))[:k].tolist())
+
+
+def test_index_kind_follows_the_size(vectors):
+    assert not DenseIndex(vectors, approximate_above=VECTORS).approximate
+    assert DenseIndex(vectors, approximate_above=SMALL_THRESHOLD).approximate
+
+
+def test_hnsw_recall_against_exact_search(vectors, queries):
+    index = DenseIndex(vectors, approximate_above=SMALL_THRESHOLD)
+    recalls = [len(set(index.search(q, DEPTH)[0].tolist()) & exact_top(vectors, q, DEPTH)) / DEPTH for q in queries]
+    assert np.mean(recalls) >= MIN_RECALL
+
+
+@pytest.mark.parametrize("threshold", [VECTORS, SMALL_THRESHOLD], ids=["exact", "hnsw"])
+def test_scores_are_exact_cosines(vectors, queries, threshold):
+    index = DenseIndex(vectors, approximate_above=threshold)
+    ids, scores = index.search(queries[0], DEPTH)
+    assert np.allclose(scores, vectors[ids] @ queries[0], atol=1e-5)
+    some = np.array([3, 17, 2048])
+    assert np.allclose(index.similarity(queries[0], some), vectors[some] @ queries[0], atol=1e-6)
+
+
+@pytest.mark.parametrize("threshold", [VECTORS, SMALL_THRESHOLD], ids=["exact", "hnsw"])
+def test_save_and_load_keep_kind_vectors_and_results(tmp_path, vectors, queries, threshold):
+    built = DenseIndex(vectors, approximate_above=threshold)
+    built.save(tmp_path)
+    loaded = DenseIndex.load(tmp_path, vectors)
+    assert loaded.approximate == built.approximate
+    assert np.array_equal(loaded.vectors, vectors)
+    for query in queries[:10]:
+        assert np.array_equal(loaded.search(query, DEPTH)[0], built.search(query, DEPTH)[0])
+
+
+def test_vectors_outlive_their_index(vectors):
+    """``vectors`` views the FAISS storage; the view must keep that memory alive."""
+    index = DenseIndex(vectors, approximate_above=SMALL_THRESHOLD)
+    view = index.vectors
+    del index
+    gc.collect()
+    _ = [np.ones(1 << 16) for _ in range(64)]  # reuse freed memory, if any was freed
+    assert np.array_equal(view, vectors)
+    assert not view.flags.writeable
+
+
+def test_empty_index_searches_to_nothing():
+    index = DenseIndex(np.zeros((0, DIMENSION), dtype=np.float32))
+    ids, scores = index.search(np.ones(DIMENSION, dtype=np.float32), DEPTH)
+    assert len(ids) == len(scores) == 0 and index.vectors.shape == (0, DIMENSION)
+
+
+def test_query_encoding_leaves_torch_threads_as_they_were(encoder):
+    import torch
+
+    before = torch.get_num_threads()
+    encoder.encode(["What did Putin say?"])
+    assert torch.get_num_threads() == before
+
+
+@pytest.fixture(scope="module")
+def onnx_encoder(tmp_path_factory, encoder):
+    pytest.importorskip("onnxruntime", reason="the ONNX encoder needs the bench extra")
+    pytest.importorskip("onnx", reason="exporting to ONNX needs the bench extra")
+    from index.encoder import OnnxEncoder
+
+    return OnnxEncoder.from_cache(tmp_path_factory.mktemp("onnx"))
+
+
+def real_texts() -> list[str]:
+    texts = [p.search_text for article in load_corpus(CORPUS) for p in split_passages(article)[0]]
+    return [*texts, " ".join(texts), "What did Putin say about the truce?", "Idlib"]  # one beyond 256 tokens
+
+
+def test_onnx_encoder_agrees_with_sentence_transformers(encoder, onnx_encoder):
+    from index.encoder import ONNX_MIN_AGREEMENT
+
+    texts = real_texts()
+    reference, fast = encoder.encode(texts), onnx_encoder.encode(texts)
+    assert fast.shape == reference.shape and fast.dtype == np.float32
+    assert np.allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-5)
+    assert (reference * fast).sum(axis=1).min() >= ONNX_MIN_AGREEMENT
+    # batch and single-text paths (different thread counts, different padding) agree too
+    assert np.allclose(onnx_encoder.encode(texts[:1])[0], fast[0], atol=1e-5)

@@ -19,6 +19,9 @@ from index.speakers import SPEECH_VERB_PATTERN, PeopleDirectory, Quote
 
 MAX_ANSWER_PASSAGES = 2
 SECOND_PASSAGE_RATIO = 0.9  # a second passage joins the answer only when nearly as relevant
+# "What did X say about Y?": X's words on Y often span a whole exchange, so more of them join.
+SPEAKER_ANSWER_PASSAGES = 3
+SPEAKER_PASSAGE_RATIO = 0.75
 MAX_SENTENCES_PER_PASSAGE = 2
 LEADING_PRONOUN = re.compile(r"^(?:He|She)\b")
 SENTENCE_BOUNDARY = re.compile(r"(?<=[.!?…])[”\"’]?\s+(?=[“\"‘A-Z0-9])")
@@ -151,9 +154,9 @@ def compose(
     if not hits:
         return Answer(question=question, query=query, found=False)
     terms = set(tokenize(query)) - analysis.name_terms
-    chosen = [hits[0]] + [
-        hit for hit in hits[1:MAX_ANSWER_PASSAGES] if hit.score >= SECOND_PASSAGE_RATIO * hits[0].score
-    ]
+    one_speaker = analysis.speech and len(analysis.speakers) == 1
+    depth, ratio = (SPEAKER_ANSWER_PASSAGES, SPEAKER_PASSAGE_RATIO) if one_speaker else (MAX_ANSWER_PASSAGES, SECOND_PASSAGE_RATIO)
+    chosen = [hits[0]] + [hit for hit in hits[1:depth] if hit.score >= ratio * hits[0].score]
     if len(analysis.speakers) > 1:
         # "What did Putin and Erdogan say?": the best passage of each of them.
         best = (next((hit for hit in hits if speaker_matches(hit.passage, name)), None) for name in analysis.speakers)

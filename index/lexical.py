@@ -5,10 +5,11 @@ from __future__ import annotations
 import functools
 import logging
 import re
-import unicodedata
 from pathlib import Path
 
 import numpy as np
+
+from index.text import fold
 
 logger = logging.getLogger(__name__)
 
@@ -36,17 +37,9 @@ def _stopwords() -> frozenset[str]:
     return frozenset(STOPWORDS_EN) | EXTRA_STOPWORDS
 
 
-def fold_accents(text: str) -> str:
-    """Lower-case and strip accents so "Erdoğan" matches "Erdogan"."""
-    if text.isascii():
-        return text.casefold()
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 def tokenize(text: str) -> list[str]:
     """Stemmed content words of ``text``."""
-    words = [w for w in TOKEN_PATTERN.findall(fold_accents(text)) if w not in _stopwords()]
+    words = [w for w in TOKEN_PATTERN.findall(fold(text)) if w not in _stopwords()]
     return list(_stemmer().stemWords(words))
 
 

@@ -29,8 +29,9 @@ import dataclasses
 import functools
 import logging
 import re
-import unicodedata
 from dataclasses import dataclass, field
+
+from index.text import fold
 
 logger = logging.getLogger(__name__)
 
@@ -142,14 +143,6 @@ SUBJECT_GAP = re.compile(
 CLAUSE_LINK = re.compile(r"\b(?:and|but|while|as|which|who|whereas|although|because)\b")
 # What may stand between a speech verb and the subject after it: ``said Turkish Defence Minister``.
 AFTER_VERB_GAP = re.compile(r"\s+(?:(?:the|a|an)\s+)?(?:[A-Z][\w’'.-]*\s+){0,4}")
-
-
-def fold(text: str) -> str:
-    """Case- and accent-insensitive form of a name, for matching."""
-    if text.isascii():
-        return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
 def fold_in_place(text: str) -> str:

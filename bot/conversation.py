@@ -36,7 +36,8 @@ from bot.question import (
     unknown_name_spans,
 )
 from index.lexical import tokenize
-from index.speakers import PeopleDirectory, fold
+from index.speakers import PeopleDirectory
+from index.text import fold
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass
 
 from index.lexical import tokenize
-from index.speakers import DEMONYM, NOT_NAME_WORDS, PeopleDirectory, fold
+from index.speakers import DEMONYM, NOT_NAME_WORDS, PeopleDirectory
+from index.text import fold
 
 SPEECH_INTENT = re.compile(
     r"\b(say|said|says|saying|tell|told|think|thinks|thought|claim|claimed|respond|responded|react|reacted|"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.answer import MAX_ANSWER_PASSAGES, Answer, compose, human_date, mention_parts, names_topic, speaks_besides
 from bot.conversation import Conversation, Resolution, Turn, resolve
-from bot.question import QuestionAnalysis, analyse, place_in
+from bot.question import QUANTITY, gives, QuestionAnalysis, analyse, place_in
 from index.build import BuildReport, build_index, index_state
 from index.encoder import Encoder, default_encoder
 from index.lexical import tokenize
@@ -29,6 +29,7 @@ MAX_QUESTION_CHARS = 1000
 RELEVANCE_THRESHOLD = 0.22  # calibrated with benchmarks/eval.py; see README
 SEARCH_DEPTH = 5
 COVERAGE_TITLES = 5
+KIND_RATIO = 0.6  # a passage giving the time or number asked for may be this much less relevant
 ABOUT_GAIN = 0.08  # naming a topic raises a passage's relevance this much when the passage is about it
 WHERE_QUESTION = re.compile(r"^\s*where\b", re.IGNORECASE)
 
@@ -156,6 +157,13 @@ class Engine:
             else:
                 lead = "The articles don't answer that."
             return Answer(question, query, False, hits=hits, note=f"{lead} {self.coverage_text()}")
+        if analysis.wants:
+            # "When …?" prefers a passage that gives a time (the citation's date answers otherwise);
+            # "How many …?" needs a number.
+            fitting = [hit for hit in hits if hit.relevance >= KIND_RATIO * hits[0].relevance and gives(analysis.wants, hit.passage.text)]
+            if not fitting and analysis.wants == QUANTITY:
+                return Answer(question, query, False, hits=hits, note=f"The articles don't give that number. {self.coverage_text()}")
+            hits = fitting + [hit for hit in hits if hit not in fitting]
         return compose(question, query, hits, analysis, exclude=resolution.exclude)
 
     def _speaks_about(self, searcher: HybridSearcher, query: str, analysis: QuestionAnalysis, speaker: str) -> bool:

@@ -39,6 +39,23 @@ ABOUT_PATTERN = re.compile(
     re.IGNORECASE,
 )
 CAPITALISED_WORD = re.compile(r"(?<![\w'’-])([A-Z][\w'’-]*[\w])")
+TIME, QUANTITY = "time", "quantity"
+TIME_QUESTION = re.compile(r"^\s*(?:when|what\s+(?:time|date|day|year|month))\b|\bhow\s+long\s+ago\b", re.IGNORECASE)
+QUANTITY_QUESTION = re.compile(r"\bhow\s+(?:many|much)\b|\bwhat\s+(?:number|percentage|share)\b", re.IGNORECASE)
+TIME_EXPRESSION = re.compile(
+    r"\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|january|february|march|april|may|june|july|august|"
+    r"september|october|november|december|(?:19|20)\d\d|yesterday|today|tonight|tomorrow|"
+    r"(?:last|next|this|that)\s+(?:week|month|year|spring|summer|autumn|winter)|"
+    r"(?:days?|weeks?|months?|years?)\s+(?:ago|earlier|later)|morning|evening|night)\b",
+    re.IGNORECASE,
+)
+# A number, "tens of thousands", or a number word counting something ("two leaders", not "one of").
+QUANTITY_EXPRESSION = re.compile(
+    r"\d|\b(?:hundreds|thousands|millions|billions|dozens|tens)\s+of\b|"
+    r"\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
+    r"thousand|million|billion|dozen)\s+(?!of\b)[a-z]+s\b",
+    re.IGNORECASE,
+)
 CAPITALISED_RUN = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]*[\w](?:\s+(?:al-|de\s+|of\s+)?[A-Z][\w'’-]*[\w])*")
 LOWERCASE_SPEAKER = re.compile(
     r"\b(?:did|does|do|would|will|has|have)\s+([a-z][\w-]+)\s+(?:say|think|want|suggest|propose|mean|claim)\b"
@@ -80,6 +97,22 @@ class QuestionAnalysis:
 
     # Whose words are asked for: "What did Putin and Erdogan say?" names two; "Who said …?" none.
     speakers: tuple[str, ...] = ()
+    wants: str = ""  # TIME for "When …?", QUANTITY for "How many …?", else empty
+
+
+def answer_kind(question: str) -> str:
+    """What kind of words an answer must contain: a time, a quantity, or anything."""
+    if QUANTITY_QUESTION.search(question):
+        return QUANTITY
+    if TIME_QUESTION.search(question):
+        return TIME
+    return ""
+
+
+def gives(kind: str, text: str) -> bool:
+    """True when ``text`` holds the kind of words the question wants."""
+    pattern = {TIME: TIME_EXPRESSION, QUANTITY: QUANTITY_EXPRESSION}.get(kind)
+    return pattern is None or bool(pattern.search(text))
 
 
 def _candidate_names(question: str) -> list[tuple[int, str]]:
@@ -107,8 +140,16 @@ def unknown_name_spans(question: str, people: PeopleDirectory, vocabulary: dict[
 
 
 def unknown_names(question: str, people: PeopleDirectory, vocabulary: dict[str, int]) -> tuple[str, ...]:
-    """Proper names in the question that appear in no article."""
-    return tuple(dict.fromkeys(name for _, name in unknown_name_spans(question, people, vocabulary)))
+    """Proper names in the question that appear in no article, whole ("United States", not "United")."""
+    runs = list(CAPITALISED_RUN.finditer(question))
+    names = []
+    for start, name in unknown_name_spans(question, people, vocabulary):
+        run = next((r for r in runs if r.start() <= start < r.end()), None)
+        words = POSSESSIVE_END.sub("", run.group(0)).split() if run else [name]
+        while len(words) > 1 and fold(words[0]) in QUESTION_OPENERS | NOT_NAME_WORDS:
+            words.pop(0)
+        names.append(" ".join(words))
+    return tuple(dict.fromkeys(names))
 
 
 def about_topic(question: str) -> str:
@@ -190,4 +231,5 @@ def analyse(question: str, people: PeopleDirectory, vocabulary: dict[str, int]) 
         thing=thing_of(question, people),
         place=place_in(question, people),
         speakers=() if WHO_SAID.search(question) else speakers_asked(question, people),
+        wants=answer_kind(question),
     )

@@ -87,6 +87,23 @@ def test_questions_the_articles_do_not_answer(engine, question):
     assert not answer.parts
 
 
+def test_a_number_the_articles_do_not_give_is_not_made_up(engine):
+    answer = engine.ask("How many soldiers does Russia have at Hmeimim?", Conversation())
+    assert not answer.found and "don't give that number" in answer.text
+    answer = engine.ask("How many rebels and civilians has Idlib taken in?", Conversation())
+    assert answer.found and "tens of thousands" in answer.text
+
+
+def test_a_when_question_prefers_the_passage_that_gives_a_time(engine):
+    answer = engine.ask("What day did the leaders disagree?", Conversation())
+    assert "on Friday openly disagreed" in answer.parts[0].text
+
+
+def test_unknown_names_are_quoted_whole(engine):
+    answer = engine.ask("Did Boris Johnson's government react to the summit?", Conversation())
+    assert not answer.found and "don't mention Boris Johnson." in answer.text
+
+
 def test_unknown_person_is_named_in_the_reply(engine):
     answer = engine.ask("What did Macron say about the truce?", Conversation())
     assert "don't mention Macron" in answer.text

@@ -42,8 +42,8 @@ def memory_mib() -> dict[str, float]:
 
 
 def emit(result: dict[str, Any]) -> None:
-    """A worker's result: one JSON line on stdout, read by :func:`run_worker`."""
-    print(json.dumps(result), flush=True)
+    """A worker's result, with how busy the machine was: one JSON line on stdout, read by :func:`run_worker`."""
+    print(json.dumps({**result, "load_average_1m": round(os.getloadavg()[0], 2)}), flush=True)
 
 
 def worker_environment() -> dict[str, str]:

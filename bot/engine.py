@@ -21,7 +21,7 @@ from index.lexical import tokenize
 from index.live import LiveIndex
 from index.search import HybridSearcher, speaker_matches
 from index.speakers import PeopleDirectory
-from index.store import Snapshot
+from index.store import IndexCorruptError, Snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +97,11 @@ class Engine:
         """Build the index when it is missing, damaged or older than the corpus."""
         manifest, stale, reason = index_state(self.corpus_dir, self.index_dir, self.encoder)
         if manifest is not None and not stale:
-            return None
+            try:
+                self._live.searcher()
+                return None
+            except IndexCorruptError as exc:  # a damaged data file behind a sound manifest
+                manifest, reason = None, str(exc)
         if manifest is None:
             logger.info("No usable index yet (%s); building it now", reason.split(":")[0])
         else:

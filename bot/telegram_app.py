@@ -322,7 +322,7 @@ async def reply_html(update: Update, text: str, reply_markup: Any = None) -> Mes
 
 
 async def acknowledge(query: CallbackQuery, text: str | None = None, show_alert: bool = False) -> None:
-    """Answer a button press (stops its spinner); failing to, e.g. for a press older than Telegram allows, is logged."""
+    """Answer a button press (it stops the spinner); a failure, e.g. a press too old to answer, is only logged."""
     try:
         await query.answer(text, show_alert=show_alert)
     except TelegramError as exc:  # a press queued during an outage is "too old" by now; its reply still matters

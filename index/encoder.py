@@ -20,13 +20,12 @@ cosine of about 0.94–0.99, short of that bar.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
 import os
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -93,19 +92,12 @@ def _load_model() -> "SentenceTransformer":
     return SentenceTransformer(str(path), device="cpu")
 
 
-@contextlib.contextmanager
-def _torch_threads(count: int) -> Iterator[None]:
-    """Run the block with ``count`` torch threads, then restore the previous number."""
+def _use_torch_threads(count: int) -> None:
+    """Set torch's thread count for the next encode (set, not restored: no race between callers)."""
     import torch
 
-    before = torch.get_num_threads()
-    if count != before:
+    if torch.get_num_threads() != count:
         torch.set_num_threads(count)
-    try:
-        yield
-    finally:
-        if count != before:
-            torch.set_num_threads(before)
 
 
 class SentenceTransformerEncoder:
@@ -119,14 +111,14 @@ class SentenceTransformerEncoder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         model = _load_model()
-        with _torch_threads(_threads_for(len(texts))):
-            vectors = model.encode(
-                texts,
-                batch_size=BATCH_SIZE,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=len(texts) >= PROGRESS_BAR_MIN_TEXTS,
-            )
+        _use_torch_threads(_threads_for(len(texts)))
+        vectors = model.encode(
+            texts,
+            batch_size=BATCH_SIZE,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=len(texts) >= PROGRESS_BAR_MIN_TEXTS,
+        )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 

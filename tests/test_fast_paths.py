@@ -75,9 +75,25 @@ def test_save_and_load_keep_kind_vectors_and_results(tmp_path, vectors, queries,
         assert np.array_equal(loaded.search(query, DEPTH)[0], built.search(query, DEPTH)[0])
 
 
-def test_vectors_outlive_their_index(vectors):
-    """``vectors`` views the FAISS storage; the view must keep that memory alive."""
-    index = DenseIndex(vectors, approximate_above=SMALL_THRESHOLD)
+def test_repeated_passages_keep_hnsw_recall_and_are_all_found(vectors, queries):
+    """Copies of one vector would fill each other's HNSW neighbour lists; each is stored once instead."""
+    repeated = np.vstack([vectors, np.repeat(vectors[:50], 40, axis=0)])  # 50 passages with 40 copies each
+    index = DenseIndex(repeated, approximate_above=SMALL_THRESHOLD)
+    assert len(index) == len(repeated) and np.array_equal(index.vectors, repeated)
+    recalls = []
+    for query in queries:
+        exact = repeated @ query
+        ids, scores = index.search(query, DEPTH)
+        assert np.allclose(scores, exact[ids], atol=1e-5)
+        recalls.append(np.mean(exact[ids] >= np.sort(exact)[-DEPTH] - 1e-5))
+    assert np.mean(recalls) >= MIN_RECALL
+    ids, _ = index.search(vectors[7], 41)
+    assert set(ids.tolist()) == {7, *range(VECTORS + 7 * 40, VECTORS + 8 * 40)}
+
+
+def test_exact_index_vectors_outlive_the_index(vectors):
+    """``vectors`` of an exact index views the FAISS storage; the view must keep that memory alive."""
+    index = DenseIndex(vectors, approximate_above=VECTORS)
     view = index.vectors
     del index
     gc.collect()
@@ -92,12 +108,15 @@ def test_empty_index_searches_to_nothing():
     assert len(ids) == len(scores) == 0 and index.vectors.shape == (0, DIMENSION)
 
 
-def test_query_encoding_leaves_torch_threads_as_they_were(encoder):
+def test_queries_encode_on_one_thread_and_builds_on_all(encoder):
     import torch
 
-    before = torch.get_num_threads()
+    from index.encoder import BUILD_THREADS, QUERY_BATCH_MAX, QUERY_THREADS
+
     encoder.encode(["What did Putin say?"])
-    assert torch.get_num_threads() == before
+    assert torch.get_num_threads() == QUERY_THREADS
+    encoder.encode(["a passage"] * (QUERY_BATCH_MAX + 1))
+    assert torch.get_num_threads() == BUILD_THREADS
 
 
 @pytest.fixture(scope="module")

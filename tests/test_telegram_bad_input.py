@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from bot.render import CALLBACK_DATA_LIMIT, ask_data
 from bot.telegram_app import ASK_USAGE, ERROR_TEXT, NOT_ADMIN_REINDEX, RESET_TEXT, TEXT_ONLY, UNKNOWN_COMMAND
 from fake_bot_api import FakeBotApi
 from test_bad_input import NASTY_INPUTS
@@ -77,6 +78,18 @@ def rejected_sends(fake: FakeBotApi, chats: list[int]) -> int:
     """sendMessage calls to ``chats`` that the emulator refused (bad HTML, too long, empty)."""
     calls = [call for call in fake.calls("sendMessage") if call["chat_id"] in chats]
     return len(calls) - sum(len(fake.messages_for(chat)) for chat in chats)
+
+
+async def press_forged(bot: BotHarness, chat: int, message: dict[str, Any], data: str) -> list[dict[str, Any]]:
+    """A press with any callback data (as a modified client could send) on a bot message; the bot's replies."""
+    update = bot.fake.press_button(chat, chat, message["message_id"], data, check_button=False)
+    return await bot._process(update, chat)
+
+
+def tap_to_ask_data(question: str) -> str:
+    """Callback data of a tap-to-ask button for ``question``, cut to Telegram's 64 bytes."""
+    data = ask_data(question).encode()[:CALLBACK_DATA_LIMIT]
+    return data.decode(errors="ignore")
 
 
 def assert_clear(replies: list[dict[str, Any]], question: str) -> None:
@@ -148,8 +161,7 @@ def test_forged_button_data_gets_a_polite_answer(fake, settings, engine):
         results = []
         for data in FORGED_BUTTONS:
             before = len(fake.callback_answers)
-            update = fake.press_button(CHAT, CHAT, help_reply["message_id"], data, check_button=False)
-            replies = await bot._process(update, CHAT)
+            replies = await press_forged(bot, CHAT, help_reply, data)
             results.append((len(fake.callback_answers) - before, replies))
         return results
 
@@ -167,9 +179,14 @@ _chats = itertools.count(10_000)
 def test_any_text_in_any_conversation_gets_replies_telegram_accepts(fake, settings, engine, turns):
     chat = next(_chats)
 
-    async def scenario(bot: BotHarness) -> list[list]:
-        return [await bot.send(text, chat_id=chat) for text in turns]
+    async def scenario(bot: BotHarness) -> list[tuple[list, list]]:
+        results = []
+        for text in turns:  # typed, then tapped as an example button (whose answer repeats the question)
+            typed = await bot.send(text, chat_id=chat)
+            results.append((typed, await press_forged(bot, chat, typed[-1], tap_to_ask_data(text))))
+        return results
 
-    for text, replies in zip(turns, play(settings, engine, fake, scenario)):
-        assert_clear(replies, text)
+    for text, (typed, tapped) in zip(turns, play(settings, engine, fake, scenario)):
+        assert_clear(typed, text)
+        assert_clear(tapped, text)
     assert rejected_sends(fake, [chat]) == 0

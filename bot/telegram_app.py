@@ -8,12 +8,12 @@ replied to, or asked with ``/ask …``. Replies are the same answers as
 rendered as HTML by :mod:`bot.render`, with "Show passage" and "More" buttons.
 
 Each chat's :class:`~bot.conversation.Conversation` lives in ``chat_data`` and
-survives restarts through :class:`ConversationStore`. The engine always runs
+survives restarts through :class:`~bot.telegram_state.ConversationStore`. The engine always runs
 in a worker thread, so one slow answer never stalls other chats. Admins
 (SUMMITBOT_ADMIN_IDS) add articles by sending a .txt/.md/.html file and
 rebuild the index with /reindex.
 
-Replies survive network trouble: :class:`RetryingRateLimiter` waits out flood
+Replies survive network trouble: :class:`~bot.telegram_delivery.RetryingRateLimiter` waits out flood
 limits (429) and keeps retrying a reply the network lost (5xx, dropped
 connections, timeouts, the API away for a while); questions asked meanwhile
 wait at Telegram and are fetched when polling recovers. docs/reliability.md
@@ -27,20 +27,17 @@ import contextlib
 import copy
 import dataclasses
 import logging
-import os
 import re
 import sys
 import weakref
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
 from telegram import BotCommand, CallbackQuery, Message, MessageEntity, Update
 from telegram.constants import ChatAction, ChatType
-from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationHandlerStop,
     CallbackContext,
@@ -49,8 +46,6 @@ from telegram.ext import (
     ContextTypes,
     ExtBot,
     MessageHandler,
-    PersistenceInput,
-    PicklePersistence,
     TypeHandler,
     filters,
 )
@@ -73,6 +68,9 @@ from bot.render import (
     split_html,
 )
 from bot.settings import Settings
+from bot.telegram_delivery import RetryingRateLimiter
+from bot.telegram_logging import bot_logging
+from bot.telegram_state import ConversationStore
 from index.articles import ArticleError
 from index.corpus_admin import MAX_ARTICLE_BYTES, safe_article_name, store_article
 from index.store import Snapshot
@@ -93,12 +91,6 @@ WARM_UP_QUESTION = "What happened?"
 MORE_QUESTION = "More"  # the engine reads it as "continue the last question"
 TYPING_REFRESH_SECONDS = 4.0  # Telegram shows "typing…" for about 5 s
 TYPING_ORDER_WAIT_SECONDS = 1.0
-PERSISTENCE_INTERVAL_SECONDS = 5
-RATE_LIMIT_RETRIES = 3
-RETRIED_METHODS = frozenset({"sendMessage"})  # the replies; typing and button acknowledgements are cosmetic
-DELIVERY_FIRST_PAUSE_SECONDS = 0.5
-DELIVERY_MAX_PAUSE_SECONDS = 5.0
-DELIVERY_PATIENCE_SECONDS = 30.0  # covers an outage of that long; shutdown waits for it at worst
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 
 BOT_COMMANDS = [
@@ -138,7 +130,6 @@ API_UNREACHABLE = "cannot reach the Telegram Bot API ({error}); check the networ
 
 MENTION_PATTERN = "@{username}\\b"
 
-ApiResult = bool | dict[str, Any] | list[dict[str, Any]]  # what a Bot API call returns, as PTB passes it on
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -167,90 +158,6 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         if lock is None:
             lock = locks[chat_id] = asyncio.Lock()
         return lock
-
-
-class ConversationStore(PicklePersistence):  # type: ignore[type-arg]
-    """PicklePersistence of chat data that writes atomically and survives a damaged file.
-
-    PTB opens the state file with ``"wb"`` and writes in place, so a crash
-    mid-write would leave a truncated file; here it writes a temporary file
-    and ``os.replace``s it. A file that cannot be unpickled is logged, moved
-    aside (``….damaged``) and replaced by an empty state.
-    """
-
-    def __init__(self, filepath: Path) -> None:
-        super().__init__(
-            filepath,
-            store_data=PersistenceInput(bot_data=False, user_data=False, callback_data=False),
-            update_interval=PERSISTENCE_INTERVAL_SECONDS,
-        )
-
-    def _dump_singlefile(self) -> None:
-        target = Path(self.filepath)
-        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        self.filepath = temporary  # the parent writes to self.filepath; all on the event loop thread
-        try:
-            super()._dump_singlefile()
-        finally:
-            self.filepath = target
-        os.replace(temporary, target)
-
-    def _load_singlefile(self) -> None:
-        try:
-            super()._load_singlefile()
-        except TypeError as exc:  # PTB's wrapping of every unpickling failure
-            damaged = Path(self.filepath).with_name(Path(self.filepath).name + ".damaged")
-            logger.warning(
-                "Conversation state %s is damaged (%s); moved it to %s and starting with empty conversations",
-                self.filepath,
-                exc.__cause__ or exc,
-                damaged,
-            )
-            os.replace(self.filepath, damaged)
-            self.conversations, self.user_data, self.chat_data = {}, {}, {}
-            self.bot_data, self.callback_data = self.context_types.bot_data(), None
-            self._dump_singlefile()
-
-
-class RetryingRateLimiter(AIORateLimiter):
-    """PTB's flood limiter (it waits out 429s), also retrying replies that the network lost.
-
-    A ``sendMessage`` failing on the way (5xx, a dropped connection, a
-    timeout, the API unreachable) is retried with growing pauses for up to
-    DELIVERY_PATIENCE_SECONDS. After a timeout Telegram may have delivered the
-    message anyway, so a reply can arrive twice; it is never lost. A bad
-    request (e.g. broken HTML) is our bug and is not retried.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(max_retries=RATE_LIMIT_RETRIES)
-
-    async def process_request(
-        self,
-        callback: Callable[..., Coroutine[Any, Any, ApiResult]],
-        args: Any,
-        kwargs: dict[str, Any],
-        endpoint: str,
-        data: dict[str, Any],
-        rate_limit_args: int | None,
-    ) -> ApiResult:
-        """Send through the flood limiter; retry a lost reply until it gets through or patience runs out."""
-        loop = asyncio.get_running_loop()
-        give_up_at = loop.time() + DELIVERY_PATIENCE_SECONDS
-        pause = DELIVERY_FIRST_PAUSE_SECONDS
-        while True:
-            try:
-                return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
-            except BadRequest:
-                raise
-            except NetworkError as exc:  # TimedOut is one; BadRequest too, hence the clause above
-                if endpoint not in RETRIED_METHODS or loop.time() + pause > give_up_at:
-                    raise
-                logger.warning(
-                    "%s to chat %s failed (%s); retrying in %.1f s", endpoint, data.get("chat_id"), exc, pause
-                )
-                await asyncio.sleep(pause)
-                pause = min(2 * pause, DELIVERY_MAX_PAUSE_SECONDS)
 
 
 class AddressedToBot(filters.MessageFilter):
@@ -634,50 +541,6 @@ def build_application(settings: Settings, engine: Engine) -> Application:  # typ
     application.add_handler(CallbackQueryHandler(on_stale_button))
     application.add_error_handler(on_error)
     return application
-
-
-class _StartupFailureFilter(logging.Filter):
-    """Drop PTB's traceback for a rejected token or unreachable API at start; run_bot says it in one line."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        error = record.exc_info[1] if record.exc_info else None
-        return not isinstance(error, (InvalidToken, NetworkError))
-
-
-class _TokenRedactor(logging.Filter):
-    """Replace the bot token in any log line, should a library ever print one."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except (TypeError, ValueError):  # a malformed call; the handler reports it
-            return True
-        if self.token in message:
-            record.msg, record.args = message.replace(self.token, "<token>"), None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info).replace(self.token, "<token>")
-        return True
-
-
-@contextlib.contextmanager
-def bot_logging(token: str) -> Iterator[None]:
-    """Logging while the bot runs: the token never appears, start-up failures are left to run_bot."""
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # at INFO it logs request URLs, which contain the token
-    startup_filter, redactor = _StartupFailureFilter(), _TokenRedactor(token)
-    ptb_logger, handlers = logging.getLogger("telegram.ext"), list(logging.getLogger().handlers)
-    ptb_logger.addFilter(startup_filter)
-    for handler in handlers:  # PTB's own DEBUG lines include the API URL, hence the token
-        handler.addFilter(redactor)
-    try:
-        yield
-    finally:
-        ptb_logger.removeFilter(startup_filter)
-        for handler in handlers:
-            handler.removeFilter(redactor)
 
 
 def run_bot(settings: Settings, engine: Engine) -> int:

@@ -15,7 +15,7 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from bot.settings import Settings, SettingsError
+from bot.settings import TOKEN_MISSING, Settings, SettingsError
 
 if TYPE_CHECKING:  # the engine's modules load with the first command that needs them, keeping --help instant
     from bot.answer import Answer
@@ -181,7 +181,7 @@ def command_chat(args: argparse.Namespace, settings: Settings) -> int:
 def command_run(args: argparse.Namespace, settings: Settings) -> int:
     """``summitbot run``: the Telegram bot."""
     if not settings.telegram_token:
-        raise UserError("TELEGRAM_BOT_TOKEN is not set: put the token from @BotFather in the environment or .env")
+        raise UserError(TOKEN_MISSING)
     from bot.telegram_app import run_bot
 
     return run_bot(settings, _engine(settings))

@@ -12,6 +12,7 @@ from dotenv import dotenv_values
 DEFAULT_CORPUS_DIR = Path("corpus")
 DEFAULT_INDEX_DIR = Path(".summitbot-index")
 ENV_FILE = ".env"
+TOKEN_MISSING = "TELEGRAM_BOT_TOKEN is not set: put the token from @BotFather in the environment or .env"
 
 
 class SettingsError(ValueError):

@@ -67,7 +67,7 @@ from bot.render import (
     render_welcome,
     split_html,
 )
-from bot.settings import Settings
+from bot.settings import TOKEN_MISSING, Settings
 from bot.telegram_delivery import RetryingRateLimiter
 from bot.telegram_logging import bot_logging
 from bot.telegram_state import ConversationStore
@@ -121,7 +121,6 @@ NOT_ADMIN_REINDEX = "Sorry, only the bot's admins can rebuild the index."
 NOT_ALLOWED = "Sorry, this bot is private. Ask its owner to add your Telegram user id ({user_id})."
 TEXT_ONLY = "I can only read text. Type your question, e.g. “What did Putin say about the truce?”, or see /help."
 ERROR_TEXT = "Sorry, something went wrong on my side. Please try again in a moment."
-TOKEN_MISSING = "TELEGRAM_BOT_TOKEN is not set: put the token from @BotFather in the environment or .env"
 TOKEN_REJECTED = (
     "Telegram rejected TELEGRAM_BOT_TOKEN: copy the token again from @BotFather "
     "(it looks like 123456789:AAE…) into the environment or .env"

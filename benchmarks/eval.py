@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.conversation import Conversation, resolve
-from bot.engine import Engine
+from bot.engine import Engine, favoured_speaker
+from bot.question import analyse
 from index.articles import load_article
 from index.passages import split_passages
 from index.speakers import PeopleDirectory
@@ -89,6 +90,32 @@ def evaluate(engine: Engine, questions: dict[str, Any]) -> tuple[dict[str, float
             failures.append(f"[answered] {question}\n    {answer.text[:200]!r}")
     total = len(questions["unanswerable"])
     return {**figures, "unanswerable_questions": total, "unanswerable_rejected": declined / total}, failures
+
+
+RANKINGS = {
+    "dense only": lambda hit: hit.dense,
+    "lexical only": lambda hit: hit.lexical,
+    "fused": lambda hit: hit.relevance,
+    "fused + speaker": lambda hit: hit.score,
+}
+
+
+def evaluate_fusion(engine: Engine, items: list[dict[str, Any]]) -> dict[str, float]:
+    """Recall@1 and MRR of the seed questions ranked by each part of the hybrid score alone."""
+    searcher = engine.searcher
+    figures: dict[str, float] = {}
+    for name, key in RANKINGS.items():
+        first, reciprocal = 0, 0.0
+        for item in items:
+            speaker = favoured_speaker(analyse(item["q"], searcher.snapshot.people, searcher.snapshot.lexical.vocabulary))
+            hits = searcher.search(item["q"], len(searcher.snapshot.passages), speaker=speaker)
+            ranked = sorted(hits, key=key, reverse=True)
+            rank = _rank(ranked, SEED_ARTICLE, item["paragraphs"])
+            first += rank == 1
+            reciprocal += 1 / rank if rank else 0.0
+        figures[f"{name}: recall_at_1"] = first / len(items)
+        figures[f"{name}: mrr"] = reciprocal / len(items)
+    return figures
 
 
 def evaluate_speakers(articles: list[dict[str, Any]]) -> tuple[dict[str, float], list[str]]:
@@ -188,7 +215,7 @@ def print_table(title: str, figures: dict[str, float]) -> None:
     """Print figures as a two-column table."""
     print(f"\n{title}")
     for name, value in figures.items():
-        print(f"  {name:<26} {value:.3f}" if isinstance(value, float) else f"  {name:<26} {value}")
+        print(f"  {name:<32} {value:.3f}" if isinstance(value, float) else f"  {name:<32} {value}")
 
 
 def evaluation_corpus(folder: Path) -> Path:
@@ -219,6 +246,8 @@ def main() -> None:
         engine.prepare()
         indexed = set(engine.snapshot.manifest.articles)
         sections["Retrieval and answers (seed article)"], failures = evaluate(engine, questions)
+        seed_items = [item for item in questions["answerable"] if item.get("article", SEED_ARTICLE) == SEED_ARTICLE]
+        sections["What the fusion does (seed questions, by score part)"] = evaluate_fusion(engine, seed_items)
         for article, items in others.items():
             if article in indexed:  # --corpus may point at a corpus without it
                 sections[f"Retrieval and answers ({article})"], missed = evaluate_retrieval(engine, items, article)

@@ -89,9 +89,14 @@ class Engine:
         self._live = LiveIndex(index_dir, self.encoder)
 
     @property
+    def searcher(self) -> HybridSearcher:
+        """The searcher of the index serving now."""
+        return self._live.searcher()
+
+    @property
     def snapshot(self) -> Snapshot:
         """The index serving now."""
-        return self._live.searcher().snapshot
+        return self.searcher.snapshot
 
     def prepare(self) -> BuildReport | None:
         """Build the index when it is missing, damaged or older than the corpus."""

@@ -219,6 +219,18 @@ def figures(chats: list[Chat], in_bot: list[float], flood_waits: list[float]) ->
     }
 
 
+def emulator_settings(engine: Engine, fake: FakeBotApi, scratch: Path) -> Settings:
+    """Settings for a bot on ``engine``'s folders, talking to the emulator, with its state in ``scratch``."""
+    return Settings(
+        corpus_dir=engine.corpus_dir,
+        index_dir=engine.index_dir,
+        telegram_token=fake.token,
+        telegram_base_url=fake.base_url,
+        telegram_base_file_url=fake.base_file_url,
+        state_file=scratch / "conversations.pickle",
+    )
+
+
 def run_scenarios(
     engine: Engine, questions: list[str], turns: int, rounds: int, chats: int, nagle: bool = False
 ) -> dict[str, Any]:
@@ -234,14 +246,7 @@ def run_scenarios(
     ]
     timed = TimedEngine(engine)
     with tempfile.TemporaryDirectory() as scratch, FakeBotApi() as fake:
-        settings = Settings(
-            corpus_dir=engine.corpus_dir,
-            index_dir=engine.index_dir,
-            telegram_token=fake.token,
-            telegram_base_url=fake.base_url,
-            telegram_base_file_url=fake.base_file_url,
-            state_file=Path(scratch) / "conversations.pickle",
-        )
+        settings = emulator_settings(engine, fake, Path(scratch))
         telegram_app.RetryingRateLimiter = ProbedRateLimiter  # type: ignore[misc]  # the same limiter, observed
         try:
             application = build_application(settings, timed)  # type: ignore[arg-type]

@@ -36,13 +36,13 @@ from benchmarks.bot_latency import (
     Chat,
     check_replies,
     conversation_turns,
+    emulator_settings,
     expect_reply,
     percentile,
     play_turn,
 )
 from bot.conversation import Conversation
 from bot.engine import Engine
-from bot.settings import Settings
 from bot.telegram_app import build_application
 from tests.fake_bot_api import FakeBotApi
 
@@ -64,14 +64,7 @@ def run_load(engine: Engine, questions: list[str], chats: int, turns: int) -> di
         for turn in range(turns):
             expect_reply(engine, chat, turn)
     with tempfile.TemporaryDirectory() as scratch, FakeBotApi() as fake:
-        settings = Settings(
-            corpus_dir=engine.corpus_dir,
-            index_dir=engine.index_dir,
-            telegram_token=fake.token,
-            telegram_base_url=fake.base_url,
-            telegram_base_file_url=fake.base_file_url,
-            state_file=Path(scratch) / "conversations.pickle",
-        )
+        settings = emulator_settings(engine, fake, Path(scratch))
         with BotThread(build_application(settings, engine)):
             started = time.perf_counter()
             with ThreadPoolExecutor(max_workers=chats) as pool:

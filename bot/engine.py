@@ -187,9 +187,8 @@ class Engine:
         with_topic = {hit.index: hit.relevance for hit in searcher.search(query, len(passages), speaker=speaker)}
         bare = f"What did {speaker} say?"
         without = {hit.index: hit.relevance for hit in searcher.search(bare, len(passages), speaker=speaker)}
-        for index, passage in enumerate(passages):
-            if not speaker_matches(passage, speaker):
-                continue
+        for index in map(int, searcher.speaks(speaker)):
+            passage = passages[index]
             previous = passages[index - 1] if index and passages[index - 1].article == passage.article else None
             gain = with_topic.get(index, 0.0) - without.get(index, 0.0)
             if names_topic(passage, previous, terms) or gain >= ABOUT_GAIN:
@@ -236,9 +235,9 @@ class Engine:
 
     def coverage_text(self) -> str:
         """One sentence naming what the articles cover, for replies that find nothing."""
-        titles = [f"“{title}” ({human_date(date) or 'undated'})" for title, date, _ in self.coverage()]
-        shown = titles[:COVERAGE_TITLES]
-        more = f" and {len(titles) - len(shown)} more" if len(titles) > len(shown) else ""
+        articles = self.coverage()
+        shown = [f"“{title}” ({human_date(date) or 'undated'})" for title, date, _ in articles[:COVERAGE_TITLES]]
+        more = f" and {len(articles) - len(shown)} more" if len(articles) > len(shown) else ""
         return f"They cover: {'; '.join(shown)}{more}."
 
     def coverage(self) -> list[tuple[str, str, int]]:

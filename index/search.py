@@ -41,14 +41,16 @@ class Hit:
     lexical: float
 
 
-def lexical_with_context(raw: np.ndarray, passages: list[Passage]) -> np.ndarray:
+def follows_in_article(passages: list[Passage]) -> np.ndarray:
+    """For passages 1…n-1: True when the passage before it is of the same article."""
+    return np.array([passages[i].article == passages[i - 1].article for i in range(1, len(passages))], dtype=bool)
+
+
+def lexical_with_context(raw: np.ndarray, follows: np.ndarray) -> np.ndarray:
     """Add the previous paragraph's BM25 score (same article only) at CONTEXT_WEIGHT."""
     total = raw.astype(np.float32).copy()
     if len(raw) > 1:
-        same_article = np.array(
-            [passages[i].article == passages[i - 1].article for i in range(1, len(passages))], dtype=bool
-        )
-        total[1:] += CONTEXT_WEIGHT * raw[:-1] * same_article
+        total[1:] += CONTEXT_WEIGHT * raw[:-1] * follows
     return total
 
 
@@ -69,6 +71,17 @@ class HybridSearcher:
     def __init__(self, snapshot: Snapshot, encoder: Encoder) -> None:
         self.snapshot = snapshot
         self.encoder = encoder
+        # Per-snapshot facts that every query would otherwise recompute over all passages.
+        self._follows = follows_in_article(snapshot.passages)
+        self._speaks: dict[str, np.ndarray] = {}
+
+    def speaks(self, speaker: str) -> np.ndarray:
+        """Ids of the passages where ``speaker`` speaks (quoted or reported)."""
+        if speaker not in self._speaks:
+            self._speaks[speaker] = np.array(
+                [i for i, p in enumerate(self.snapshot.passages) if speaker_matches(p, speaker)], dtype=np.int64
+            )
+        return self._speaks[speaker]
 
     def search(self, query: str, k: int = 5, speaker: str | None = None) -> list[Hit]:
         """The ``k`` best passages for ``query``; passages where ``speaker`` speaks get a bonus."""
@@ -76,21 +89,18 @@ class HybridSearcher:
         if not passages or k <= 0:
             return []
         vector = self.encoder.encode([query])[0]
-        lexical = lexical_with_context(self.snapshot.lexical.scores(query), passages)
+        lexical = lexical_with_context(self.snapshot.lexical.scores(query), self._follows)
         dense_ids, _ = self.snapshot.dense.search(vector, CANDIDATES)
-        lexical_ids = np.argsort(-lexical)[:CANDIDATES]
+        lexical_ids = np.argpartition(-lexical, min(CANDIDATES, len(lexical) - 1))[:CANDIDATES]
         lexical_ids = lexical_ids[lexical[lexical_ids] > 0]
         candidates = np.unique(np.concatenate([dense_ids, lexical_ids]).astype(np.int64))
         if speaker:
-            spoken = [i for i, p in enumerate(passages) if speaker_matches(p, speaker)]
-            candidates = np.unique(np.concatenate([candidates, np.array(spoken, dtype=np.int64)]))
+            candidates = np.unique(np.concatenate([candidates, self.speaks(speaker)]))
         dense = self.snapshot.dense.similarity(vector, candidates)
         relevance = fuse(dense, lexical[candidates])
         scores = relevance
         if speaker:
-            scores = relevance + SPEAKER_BONUS * np.array(
-                [speaker_matches(passages[i], speaker) for i in candidates], dtype=np.float32
-            )
+            scores = relevance + SPEAKER_BONUS * np.isin(candidates, self.speaks(speaker)).astype(np.float32)
         order = np.argsort(-scores, kind="stable")[:k]
         return [
             Hit(

@@ -219,6 +219,28 @@ def figures(chats: list[Chat], in_bot: list[float], flood_waits: list[float]) ->
     }
 
 
+def quiet_logging() -> None:
+    """Warnings only, and never a request URL (it carries the token)."""
+    logging.basicConfig(level=logging.WARNING, force=True)
+    logging.getLogger().handlers[0].setLevel(logging.WARNING)  # bm25s sets its own logger to DEBUG
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def benchmark_questions() -> list[str]:
+    """Every question of the evaluation set, answerable or not."""
+    questions = json.loads(QUESTIONS_FILE.read_text(encoding="utf-8"))
+    return [item["q"] for item in questions["answerable"]] + list(questions["unanswerable"])
+
+
+def warm_engine(corpus: Path, index_dir: Path, questions: list[str]) -> Engine:
+    """An engine with its index built, the model loaded and every cache warm, before timing anything."""
+    engine = Engine(corpus, index_dir)
+    engine.prepare()
+    for question in questions:
+        engine.ask(question, Conversation())
+    return engine
+
+
 def emulator_settings(engine: Engine, fake: FakeBotApi, scratch: Path) -> Settings:
     """Settings for a bot on ``engine``'s folders, talking to the emulator, with its state in ``scratch``."""
     return Settings(
@@ -303,18 +325,12 @@ def main() -> None:
     parser.add_argument("--chats", type=int, default=CONCURRENT_CHATS)
     parser.add_argument("--emulator-nagle", action="store_true", help="keep the emulator's ~40 ms per response")
     args = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING, force=True)
-    logging.getLogger().handlers[0].setLevel(logging.WARNING)  # bm25s sets its own logger to DEBUG
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # request URLs carry the token
+    quiet_logging()
     # Responses written in two segments wait for a delayed ACK unless Nagle is off.
     fake_bot_api._RequestHandler.disable_nagle_algorithm = not args.emulator_nagle
-    questions = json.loads(QUESTIONS_FILE.read_text(encoding="utf-8"))
-    asked = [item["q"] for item in questions["answerable"]] + list(questions["unanswerable"])
+    asked = benchmark_questions()
     with tempfile.TemporaryDirectory() as scratch:
-        engine = Engine(args.corpus, args.index or Path(scratch))
-        engine.prepare()
-        for question in asked:  # load the model and warm every cache before timing anything
-            engine.ask(question, Conversation())
+        engine = warm_engine(args.corpus, args.index or Path(scratch), asked)
         results = run_scenarios(engine, asked, args.turns, args.rounds, args.chats, args.emulator_nagle)
     print_table(results)
     RESULTS_FILE.parent.mkdir(exist_ok=True)

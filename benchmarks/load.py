@@ -31,17 +31,18 @@ from telegram.constants import FloodLimit
 
 from benchmarks.bot_latency import (
     DEFAULT_CORPUS,
-    QUESTIONS_FILE,
     BotThread,
     Chat,
+    benchmark_questions,
     check_replies,
     conversation_turns,
     emulator_settings,
     expect_reply,
     percentile,
     play_turn,
+    quiet_logging,
+    warm_engine,
 )
-from bot.conversation import Conversation
 from bot.engine import Engine
 from bot.telegram_app import build_application
 from tests.fake_bot_api import FakeBotApi
@@ -100,16 +101,10 @@ def main() -> None:
     parser.add_argument("--chats", type=int, default=CHATS)
     parser.add_argument("--turns", type=int, default=TURNS, help="questions each chat asks")
     args = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING, force=True)
-    logging.getLogger().handlers[0].setLevel(logging.WARNING)  # bm25s sets its own logger to DEBUG
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # request URLs carry the token
-    questions = json.loads(QUESTIONS_FILE.read_text(encoding="utf-8"))
-    asked = [item["q"] for item in questions["answerable"]] + list(questions["unanswerable"])
+    quiet_logging()
+    asked = benchmark_questions()
     with tempfile.TemporaryDirectory() as scratch:
-        engine = Engine(args.corpus, args.index or Path(scratch))
-        engine.prepare()
-        for question in asked:  # load the model and warm every cache before timing anything
-            engine.ask(question, Conversation())
+        engine = warm_engine(args.corpus, args.index or Path(scratch), asked)
         results = run_load(engine, asked, args.chats, args.turns)
     width = max(len(name) for name in results)
     for name, value in results.items():

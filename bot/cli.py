@@ -144,8 +144,9 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _engine(settings: Settings, prepare: bool = True):  # type: ignore[no-untyped-def]
     from bot.engine import Engine
+    from index.encoder import encoder_for
 
-    engine = Engine(settings.corpus_dir, settings.index_dir)
+    engine = Engine(settings.corpus_dir, settings.index_dir, encoder_for(settings.encoder, settings.index_dir))
     if prepare:
         engine.prepare()
     return engine
@@ -189,10 +190,9 @@ def command_run(args: argparse.Namespace, settings: Settings) -> int:
 
 def command_index(args: argparse.Namespace, settings: Settings) -> int:
     """``summitbot index build|status|add``."""
-    from bot.engine import Engine
     from index.build import index_state
 
-    engine = Engine(settings.corpus_dir, settings.index_dir)
+    engine = _engine(settings, prepare=False)
     if args.index_command == "build":
         report = engine.rebuild(full=args.full)
         print(report.summary())
@@ -235,11 +235,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(args.verbose)
     from bot.engine import QuestionError
     from index.articles import ArticleError, CorpusError
+    from index.encoder import EncoderUnavailableError
     from index.store import IndexUnavailableError
 
+    user_errors = (UserError, QuestionError, CorpusError, ArticleError, IndexUnavailableError, SettingsError)
     try:
         return COMMANDS[args.command](args, _settings(args))
-    except (UserError, QuestionError, CorpusError, ArticleError, IndexUnavailableError, SettingsError) as exc:
+    except (*user_errors, EncoderUnavailableError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -12,6 +12,8 @@ from dotenv import dotenv_values
 DEFAULT_CORPUS_DIR = Path("corpus")
 DEFAULT_INDEX_DIR = Path(".summitbot-index")
 ENV_FILE = ".env"
+DEFAULT_ENCODER = "sentence-transformers"
+ENCODERS = (DEFAULT_ENCODER, "onnx")
 TOKEN_MISSING = "TELEGRAM_BOT_TOKEN is not set: put the token from @BotFather in the environment or .env"
 
 
@@ -40,6 +42,7 @@ class Settings:
     admin_ids: frozenset[int] = frozenset()  # SUMMITBOT_ADMIN_IDS
     allowed_user_ids: frozenset[int] = frozenset()  # SUMMITBOT_ALLOWED_USER_IDS (empty: everyone)
     state_file: Path | None = None  # SUMMITBOT_STATE_FILE (default: <index dir>/conversations.pickle)
+    encoder: str = DEFAULT_ENCODER  # SUMMITBOT_ENCODER: sentence-transformers, or onnx (faster start, less memory)
 
     @property
     def conversation_state_file(self) -> Path:
@@ -59,6 +62,9 @@ class Settings:
             return (values.get(name) or "").strip()
 
         state = get("SUMMITBOT_STATE_FILE")
+        encoder = get("SUMMITBOT_ENCODER") or DEFAULT_ENCODER
+        if encoder not in ENCODERS:
+            raise SettingsError(f"SUMMITBOT_ENCODER must be one of {', '.join(ENCODERS)}, got {encoder!r}")
         return cls(
             corpus_dir=Path(get("SUMMITBOT_CORPUS_DIR") or DEFAULT_CORPUS_DIR),
             index_dir=Path(get("SUMMITBOT_INDEX_DIR") or DEFAULT_INDEX_DIR),
@@ -68,4 +74,5 @@ class Settings:
             admin_ids=_ids(get("SUMMITBOT_ADMIN_IDS"), "SUMMITBOT_ADMIN_IDS"),
             allowed_user_ids=_ids(get("SUMMITBOT_ALLOWED_USER_IDS"), "SUMMITBOT_ALLOWED_USER_IDS"),
             state_file=Path(state) if state else None,
+            encoder=encoder,
         )

@@ -128,6 +128,26 @@ def default_encoder() -> SentenceTransformerEncoder:
     return SentenceTransformerEncoder()
 
 
+ONNX_CACHE_DIR = "onnx"  # inside the index folder
+
+
+class EncoderUnavailableError(RuntimeError):
+    """The chosen encoder cannot run here; the message says what to install."""
+
+
+def encoder_for(kind: str, index_dir: Path) -> Encoder:
+    """The encoder a setting names: sentence-transformers (the reference) or its ONNX export."""
+    if kind == "onnx":
+        import importlib.util
+
+        if importlib.util.find_spec("onnxruntime") is None or importlib.util.find_spec("onnx") is None:
+            raise EncoderUnavailableError(
+                "SUMMITBOT_ENCODER=onnx needs onnxruntime and onnx: pip install -e \".[onnx]\""
+            )
+        return OnnxEncoder.from_cache(index_dir / ONNX_CACHE_DIR)
+    return default_encoder()
+
+
 def export_onnx(target: Path) -> Path:
     """Export the model's transformer to ONNX (float32) at ``target``; needs torch and onnx once."""
     import torch

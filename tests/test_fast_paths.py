@@ -121,8 +121,8 @@ def test_queries_encode_on_one_thread_and_builds_on_all(encoder):
 
 @pytest.fixture(scope="module")
 def onnx_encoder(tmp_path_factory, encoder):
-    pytest.importorskip("onnxruntime", reason="the ONNX encoder needs the bench extra")
-    pytest.importorskip("onnx", reason="exporting to ONNX needs the bench extra")
+    pytest.importorskip("onnxruntime", reason="the ONNX encoder needs the onnx extra")
+    pytest.importorskip("onnx", reason="exporting to ONNX needs the onnx extra")
     from index.encoder import OnnxEncoder
 
     return OnnxEncoder.from_cache(tmp_path_factory.mktemp("onnx"))

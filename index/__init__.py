@@ -1,0 +1,1 @@
+"""Articles and search: loading, passages, speakers, encoders, the on-disk index and hybrid search."""

@@ -275,7 +275,8 @@ def load_snapshot(index_dir: Path, model: str, dimension: int) -> Snapshot:
     folder = builds_dir(index_dir) / build
     try:
         passages = list(_read_passages(folder / PASSAGES_FILE))
-        embeddings = np.load(folder / EMBEDDINGS_FILE)
+        # Only its shape is checked here; the serving vectors are the FAISS index's own.
+        embeddings = np.load(folder / EMBEDDINGS_FILE, mmap_mode="r")
         people_by_article = _read_people(folder / PEOPLE_FILE)
         dense = DenseIndex.load(folder, embeddings)
         lexical = LexicalIndex.load(folder)

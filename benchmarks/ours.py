@@ -3,9 +3,14 @@
 Run by ``benchmarks.speed`` in a fresh process each time, so memory peaks and
 start-up costs belong to that one job. Prints one JSON line.
 
-    python -m benchmarks.ours build --corpus DIR --index DIR [--encoder st|onnx|sentence-mean]
-    python -m benchmarks.ours serve --corpus DIR --index DIR --repeats N [--encoder st|onnx] [--quality] [--recall]
-    python -m benchmarks.ours ask --corpus DIR --index DIR [--encoder onnx] QUESTION
+    python -m benchmarks.ours build --corpus DIR --index DIR [--encoder default|sentence-mean]
+    python -m benchmarks.ours serve --corpus DIR --index DIR --repeats N [--encoder default|reference] [--quality] [--recall]
+    python -m benchmarks.ours ask --corpus DIR --index DIR [--encoder reference] QUESTION
+
+Encoders: ``default`` is the product's (SUMMITBOT_ENCODER=onnx: passages through
+sentence-transformers, questions through its ONNX export); ``reference`` puts
+questions through sentence-transformers too; ``sentence-mean`` builds from cached
+sentence vectors (``benchmarks.cached_vectors``) and leaves the default's export.
 """
 
 from __future__ import annotations
@@ -26,7 +31,6 @@ logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
 QUESTIONS_FILE = HERE / "questions.json"
-DEFAULT_ONNX_CACHE = HERE / "results" / "work" / "encoder"
 RECALL_DEPTHS = (10, 100)
 RECALL_PASSAGE_QUERIES = 200  # random passages used as queries, besides the question set
 TOP_HITS_COMPARED = 5
@@ -40,26 +44,27 @@ def questions() -> list[str]:
     return [item["q"] for item in data["answerable"]] + list(data["unanswerable"])
 
 
-def make_encoder(kind: str, onnx_cache: Path) -> Encoder:
-    """The encoder a run asks for: the reference, the ONNX path, or cached sentence vectors."""
-    from index.encoder import OnnxEncoder, default_encoder
+ENCODER_SETTINGS = {"default": "onnx", "reference": "sentence-transformers"}  # SUMMITBOT_ENCODER values
 
-    if kind == "onnx":
-        return OnnxEncoder.from_cache(onnx_cache)
+
+def make_encoder(kind: str, index_dir: Path) -> Encoder:
+    """The encoder a run asks for (see the module docstring)."""
+    from index.encoder import encoder_for
+
     if kind == "sentence-mean":
         from benchmarks.cached_vectors import SentenceMeanEncoder
 
-        return SentenceMeanEncoder(default_encoder())
-    return default_encoder()
+        return SentenceMeanEncoder(encoder_for(ENCODER_SETTINGS["default"], index_dir))
+    return encoder_for(ENCODER_SETTINGS[kind], index_dir)
 
 
 def build(args: argparse.Namespace) -> dict[str, Any]:
     """Full build of ``--corpus``; the model is loaded before the clock starts."""
     from index.build import build_index
 
-    encoder = make_encoder(args.encoder, args.onnx_cache)
+    encoder = make_encoder(args.encoder, args.index)
     started = time.perf_counter()
-    encoder.encode(["load the model"] * (QUERY_BATCH_MAX + 1))  # a batch, so batch-only set-up is done too
+    encoder.encode(["load the model"] * (QUERY_BATCH_MAX + 1))  # a batch: loads the model, makes the export
     model_seconds = time.perf_counter() - started
     started = time.perf_counter()
     report = build_index(args.corpus, args.index, encoder, full=True)
@@ -82,7 +87,8 @@ def _recall(snapshot: Any, encoder: Encoder, texts: list[str]) -> dict[str, floa
     rng = np.random.default_rng(SEED)
     vectors = snapshot.dense.vectors
     sample = rng.choice(len(vectors), size=min(RECALL_PASSAGE_QUERIES, len(vectors)), replace=False)
-    queries = np.vstack([encoder.encode(texts), vectors[sample]])
+    questions_asked = [encoder.encode([text])[0] for text in texts]  # one by one, as asked: no build path
+    queries = np.vstack([*questions_asked, vectors[sample]])
     figures: dict[str, float] = {}
     for depth in RECALL_DEPTHS:
         found = []
@@ -123,7 +129,7 @@ def serve(args: argparse.Namespace) -> dict[str, Any]:
     from index.dense import DenseIndex
 
     texts = questions()
-    encoder = make_encoder(args.encoder, args.onnx_cache)
+    encoder = make_encoder(args.encoder, args.index)
     engine = Engine(args.corpus, args.index, encoder)
     started = time.perf_counter()
     engine.ask(texts[0], Conversation())  # loads the model and the index
@@ -155,7 +161,7 @@ def ask(args: argparse.Namespace) -> dict[str, Any]:
     """What ``summitbot ask`` does, with a chosen encoder: check the index, answer, print."""
     from bot.engine import Engine
 
-    engine = Engine(args.corpus, args.index, make_encoder(args.encoder, args.onnx_cache))
+    engine = Engine(args.corpus, args.index, make_encoder(args.encoder, args.index))
     engine.prepare()
     answer = engine.ask(args.question)
     print(answer.text)
@@ -168,8 +174,7 @@ def main() -> None:
     parser.add_argument("job", choices=("build", "serve", "ask"))
     parser.add_argument("--corpus", type=Path, required=True)
     parser.add_argument("--index", type=Path, required=True)
-    parser.add_argument("--encoder", choices=("st", "onnx", "sentence-mean"), default="st")
-    parser.add_argument("--onnx-cache", type=Path, default=DEFAULT_ONNX_CACHE)
+    parser.add_argument("--encoder", choices=(*ENCODER_SETTINGS, "sentence-mean"), default="default")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--quality", action="store_true", help="also run benchmarks.eval's measures")
     parser.add_argument("--recall", action="store_true", help="also measure approximate-index recall")

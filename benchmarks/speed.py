@@ -47,7 +47,7 @@ CACHED_VECTOR_SIZES = frozenset({"100k"})
 COLD_QUESTION = "What did Putin say about the truce?"
 COLD_REPEATS = 3
 DEFAULT_REPEATS = 5
-OURS, ONNX, TUTORIAL = "ours", "ours_onnx", "tutorial"
+OURS, REFERENCE, TUTORIAL = "ours", "ours_reference", "tutorial"
 LOWER_IS_BETTER, HIGHER_IS_BETTER = "lower", "higher"
 
 
@@ -69,7 +69,7 @@ def _fresh(folder: Path) -> Path:
     return folder
 
 
-def measure_size(size: str, repeats: int, onnx: bool, tutorial: bool) -> dict[str, Any]:
+def measure_size(size: str, repeats: int, reference: bool, tutorial: bool) -> dict[str, Any]:
     """Build and serve one corpus size with every configuration."""
     corpus = corpus_for(size)
     cached = size in CACHED_VECTOR_SIZES
@@ -77,20 +77,14 @@ def measure_size(size: str, repeats: int, onnx: bool, tutorial: bool) -> dict[st
     index = _fresh(WORK_DIR / f"index-{size}")
     figures: dict[str, Any] = {"method": "cached sentence vectors" if cached else "real model"}
     logger.warning("[%s] building", size)
-    build_encoder = "sentence-mean" if cached else "st"
+    build_encoder = "sentence-mean" if cached else "default"
     figures[OURS] = {"build": run_worker("benchmarks.ours", ["build", *common, "--index", str(index), "--encoder", build_encoder])}
     serve = ["serve", *common, "--index", str(index), "--repeats", str(repeats)]
     quality = ["--quality"] if size == "real" else []
     logger.warning("[%s] serving", size)
     figures[OURS]["serve"] = run_worker("benchmarks.ours", [*serve, *quality, "--recall"])
-    if onnx:
-        figures[ONNX] = {"serve": run_worker("benchmarks.ours", [*serve, *quality, "--encoder", "onnx"])}
-        if not cached:
-            scratch = _fresh(WORK_DIR / f"index-{size}-onnx")
-            figures[ONNX]["build"] = run_worker(
-                "benchmarks.ours", ["build", *common, "--index", str(scratch), "--encoder", "onnx"]
-            )
-            shutil.rmtree(scratch)
+    if reference:  # the same build, questions through sentence-transformers
+        figures[REFERENCE] = {"serve": run_worker("benchmarks.ours", [*serve, *quality, "--encoder", "reference"])}
     if tutorial:
         store = _fresh(WORK_DIR / f"tutorial-{size}")
         logger.warning("[%s] tutorial recipe", size)
@@ -102,7 +96,7 @@ def measure_size(size: str, repeats: int, onnx: bool, tutorial: bool) -> dict[st
     return figures
 
 
-def measure_cold_start(onnx: bool, tutorial: bool) -> dict[str, Any]:
+def measure_cold_start(reference: bool, tutorial: bool) -> dict[str, Any]:
     """Fresh-process wall times on the real corpus with a built index, and import times."""
     index = WORK_DIR / "index-real"
     python = sys.executable
@@ -114,9 +108,9 @@ def measure_cold_start(onnx: bool, tutorial: bool) -> dict[str, Any]:
             "import": wall_seconds([python, "-c", "import bot.cli, bot.engine"], COLD_REPEATS),
         }
     }
-    if onnx:
-        onnx_ask = ["-m", "benchmarks.ours", "ask", "--corpus", str(REAL_CORPUS), "--index", str(index), "--encoder", "onnx"]
-        figures[ONNX] = {"ask": wall_seconds([python, *onnx_ask, COLD_QUESTION], COLD_REPEATS)}
+    if reference:
+        reference_ask = ["-m", "benchmarks.ours", "ask", "--corpus", str(REAL_CORPUS), "--index", str(index)]
+        figures[REFERENCE] = {"ask": wall_seconds([python, *reference_ask, "--encoder", "reference", COLD_QUESTION], COLD_REPEATS)}
     if tutorial:
         store = WORK_DIR / "tutorial-real"
         imports = "from langchain_huggingface import HuggingFaceEmbeddings; from langchain_community.vectorstores import FAISS"
@@ -168,15 +162,16 @@ def _cell(value: Any) -> str:
 
 
 def table(results: dict[str, Any]) -> str:
-    """The figures as a Markdown table: ours, ours with ONNX, the tutorial recipe, and the ratio."""
+    """The figures as a Markdown table: ours, ours with the reference encoder, the tutorial recipe, and the ratios."""
     lines = [
-        "| corpus | figure | ours | ours, ONNX encoder | tutorial (LangChain FAISS) | ours better by | ours, ONNX, better by |",
+        "| corpus | figure | ours | ours, questions through sentence-transformers | tutorial (LangChain FAISS) "
+        "| ours better by | reference better by |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
 
     def add(label: str, group: dict[str, Any], rows: list[tuple[str, str, str]]) -> None:
         for name, path, better in rows:
-            values = [_get(group.get(side, {}), path) for side in (OURS, ONNX, TUTORIAL)]
+            values = [_get(group.get(side, {}), path) for side in (OURS, REFERENCE, TUTORIAL)]
             if all(value is None for value in values):
                 continue
             cells = " | ".join(_cell(value) for value in values)
@@ -215,9 +210,10 @@ def notes(results: dict[str, Any]) -> str:
         f"Machine: {host['cpu']}, {host['cores']} cores, {host['memory_gib']} GiB, Python {host['python']}; "
         f"1-minute load average {min(loads)}–{max(loads)} during the runs (other work shared the machine).\n"
         f"Build vectors: {methods}. Build times exclude loading the model.\n"
-        "Ours: Engine.ask (search, answer composition, decline when nothing answers), sentence-transformers "
-        "encoder (default). ONNX: the opt-in OnnxEncoder. Tutorial: HuggingFaceEmbeddings + FAISS.similarity_search, "
-        "answer = best passage."
+        "Ours: Engine.ask (search, answer composition, decline when nothing answers) with the default encoder "
+        "(passages through sentence-transformers, questions through its ONNX export). Reference: the same index, "
+        "questions through sentence-transformers (SUMMITBOT_ENCODER=sentence-transformers). "
+        "Tutorial: HuggingFaceEmbeddings + FAISS.similarity_search, answer = best passage."
     )
 
 
@@ -227,22 +223,17 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="+", choices=list(SIZES), default=list(SIZES))
     parser.add_argument("--repeats", type=int, default=DEFAULT_REPEATS, help="rounds of the question set per size")
     parser.add_argument("--no-tutorial", action="store_true")
-    parser.add_argument("--no-onnx", action="store_true")
+    parser.add_argument("--no-reference", action="store_true", help="skip serving with questions through sentence-transformers")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="speed: %(message)s")
-    onnx = not args.no_onnx and importlib.util.find_spec("onnxruntime") is not None
+    reference = not args.no_reference
     tutorial = not args.no_tutorial and importlib.util.find_spec("langchain_community") is not None
-    if onnx:
-        from benchmarks.ours import DEFAULT_ONNX_CACHE
-        from index.encoder import OnnxEncoder
-
-        OnnxEncoder.from_cache(DEFAULT_ONNX_CACHE)  # export once, outside the timed processes
     results: dict[str, Any] = {"machine": machine(), "sizes": {}}
     for size in args.sizes:
-        results["sizes"][size] = measure_size(size, args.repeats, onnx, tutorial)
+        results["sizes"][size] = measure_size(size, args.repeats, reference, tutorial)
     if "real" in args.sizes:
         logger.warning("cold start")
-        results["cold"] = measure_cold_start(onnx, tutorial)
+        results["cold"] = measure_cold_start(reference, tutorial)
     print(table(results))
     print()
     print(notes(results))

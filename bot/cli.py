@@ -210,6 +210,7 @@ def command_index(args: argparse.Namespace, settings: Settings) -> int:
             print(f"State:  not usable ({reason})")
             return EXIT_OK
         print(f"Model:  {manifest.model} ({manifest.dimension}-d)")
+        print(f"Questions encoded by: {settings.encoder} (SUMMITBOT_ENCODER)")
         print(f"Built:  {manifest.built_at} in {manifest.build_seconds:.1f} s")
         print(f"Articles: {len(manifest.articles)}, passages: {manifest.passage_count}")
         for article_id, entry in sorted(manifest.articles.items()):
@@ -235,13 +236,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(args.verbose)
     from bot.engine import QuestionError
     from index.articles import ArticleError, CorpusError
-    from index.encoder import EncoderUnavailableError
     from index.store import IndexUnavailableError
 
     user_errors = (UserError, QuestionError, CorpusError, ArticleError, IndexUnavailableError, SettingsError)
     try:
         return COMMANDS[args.command](args, _settings(args))
-    except (*user_errors, EncoderUnavailableError) as exc:
+    except user_errors as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -7,10 +7,14 @@ whether the articles answer, and composes an extractive answer.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import unicodedata
 from pathlib import Path
+from typing import Iterable
+
+import numpy as np
 
 from bot.answer import MAX_ANSWER_PASSAGES, Answer, compose, human_date, mention_parts, names_topic, speaks_besides
 from bot.conversation import Conversation, Resolution, Turn, resolve
@@ -19,7 +23,7 @@ from index.build import BuildReport, build_index, index_state
 from index.encoder import Encoder, default_encoder
 from index.lexical import tokenize
 from index.live import LiveIndex
-from index.search import HybridSearcher, speaker_matches
+from index.search import Hit, HybridSearcher, speaker_matches
 from index.speakers import PeopleDirectory
 from index.store import IndexCorruptError, Snapshot
 
@@ -32,6 +36,11 @@ COVERAGE_TITLES = 5
 KIND_RATIO = 0.6  # a passage giving the time or number asked for may be this much less relevant
 ABOUT_GAIN = 0.08  # naming a topic raises a passage's relevance this much when the passage is about it
 WHERE_QUESTION = re.compile(r"^\s*where\b", re.IGNORECASE)
+
+
+def first(hits: Iterable[Hit], count: int = SEARCH_DEPTH) -> list[Hit]:
+    """The first ``count`` of ``hits`` (a ranking is consumed only that far)."""
+    return list(itertools.islice(hits, count))
 
 
 def favoured_speaker(analysis: QuestionAnalysis) -> str | None:
@@ -139,22 +148,20 @@ class Engine:
         searcher: HybridSearcher,
     ) -> Answer:
         """Search and compose, or explain why the articles don't answer."""
-        passages = searcher.snapshot.passages
         query = resolution.query
         skip = set(conversation.shown) if resolution.more else set()
         asked = analysis.speakers
-        depth = len(passages) if resolution.exclude or len(asked) > 1 else SEARCH_DEPTH + len(skip)
-        hits = [
+        hits = first(
             hit
-            for hit in searcher.search(query, depth, speaker=favoured_speaker(analysis))
+            for hit in searcher.ranked(query, speaker=favoured_speaker(analysis))
             if hit.passage.id not in skip
             and (not resolution.exclude or speaks_besides(hit.passage, resolution.exclude))
             and (not asked or any(speaker_matches(hit.passage, name) for name in asked))  # their words only
-        ][:SEARCH_DEPTH]
+        )
         if analysis.unknown_names:
             note = f"The articles don't mention {' or '.join(analysis.unknown_names)}. {self.coverage_text()}"
             return Answer(question, query, False, hits=hits, note=note)
-        if len(asked) == 1 and not any(speaker_matches(passage, asked[0]) for passage in passages):
+        if len(asked) == 1 and not len(searcher.speaks(asked[0])):
             return self._not_quoted(question, query, asked[0], searcher, skip)
         if len(asked) == 1 and analysis.about and not self._speaks_about(searcher, query, analysis, asked[0]):
             return self._not_about(question, query, analysis, asked[0], searcher, skip)
@@ -183,27 +190,23 @@ class Engine:
         terms = set(tokenize(analysis.about)) - own_terms
         if not terms:
             return True
+        if np.any(searcher.topic_gain(query, speaker) >= ABOUT_GAIN):
+            return True
         passages = searcher.snapshot.passages
-        with_topic = {hit.index: hit.relevance for hit in searcher.search(query, len(passages), speaker=speaker)}
-        bare = f"What did {speaker} say?"
-        without = {hit.index: hit.relevance for hit in searcher.search(bare, len(passages), speaker=speaker)}
-        for index in map(int, searcher.speaks(speaker)):
-            passage = passages[index]
-            previous = passages[index - 1] if index and passages[index - 1].article == passage.article else None
-            gain = with_topic.get(index, 0.0) - without.get(index, 0.0)
-            if names_topic(passage, previous, terms) or gain >= ABOUT_GAIN:
-                return True
-        return False
+        return any(
+            names_topic(passages[i], passages[i - 1] if i and passages[i - 1].article == passages[i].article else None, terms)
+            for i in map(int, searcher.speaks(speaker))
+        )
 
     def _not_quoted(self, question: str, query: str, speaker: str, searcher: HybridSearcher, skip: set[str]) -> Answer:
         """The articles name ``speaker`` but quote none of their words: show what they say about them."""
         people = searcher.snapshot.people
         person = people.find(speaker)
-        hits = [
+        hits = first(
             hit
-            for hit in searcher.search(query, len(searcher.snapshot.passages))
+            for hit in searcher.ranked(query)
             if hit.passage.id not in skip and speaker in people.names_in(hit.passage.text)
-        ][:SEARCH_DEPTH]
+        )
         parts = [part for hit in hits[:MAX_ANSWER_PASSAGES] for part in mention_parts(hit.passage, speaker, people)]
         short = person.surname if person else speaker
         if not parts:
@@ -222,14 +225,14 @@ class Engine:
         skip: set[str],
     ) -> Answer:
         """``speaker`` is quoted, but not on the topic asked about: say so and show what they did say."""
-        own = [
+        own = first(
             hit
-            for hit in searcher.search(query, len(searcher.snapshot.passages), speaker=speaker)
+            for hit in searcher.ranked(query, speaker=speaker)
             if speaker_matches(hit.passage, speaker) and hit.passage.id not in skip
-        ]
+        )
         person = searcher.snapshot.people.find(speaker)
         short = person.surname if person else speaker
-        answer = compose(question, query, own[:SEARCH_DEPTH], analysis)
+        answer = compose(question, query, own, analysis)
         answer.note = f"The articles quote {speaker}, but not about {analysis.about}. Here is what {short} did say:"
         return answer
 

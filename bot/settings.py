@@ -12,8 +12,8 @@ from dotenv import dotenv_values
 DEFAULT_CORPUS_DIR = Path("corpus")
 DEFAULT_INDEX_DIR = Path(".summitbot-index")
 ENV_FILE = ".env"
-DEFAULT_ENCODER = "sentence-transformers"
-ENCODERS = (DEFAULT_ENCODER, "onnx")
+DEFAULT_ENCODER = "onnx"
+ENCODERS = (DEFAULT_ENCODER, "sentence-transformers")
 TOKEN_MISSING = "TELEGRAM_BOT_TOKEN is not set: put the token from @BotFather in the environment or .env"
 
 
@@ -42,7 +42,9 @@ class Settings:
     admin_ids: frozenset[int] = frozenset()  # SUMMITBOT_ADMIN_IDS
     allowed_user_ids: frozenset[int] = frozenset()  # SUMMITBOT_ALLOWED_USER_IDS (empty: everyone)
     state_file: Path | None = None  # SUMMITBOT_STATE_FILE (default: <index dir>/conversations.pickle)
-    encoder: str = DEFAULT_ENCODER  # SUMMITBOT_ENCODER: sentence-transformers, or onnx (faster start, less memory)
+    # SUMMITBOT_ENCODER: onnx (questions through the model's ONNX export: fast start, small process)
+    # or sentence-transformers (questions too through the reference that always embeds the passages)
+    encoder: str = DEFAULT_ENCODER
 
     @property
     def conversation_state_file(self) -> Path:

@@ -18,7 +18,7 @@ from index.store import IndexUnavailableError, current_build, load_snapshot
 
 logger = logging.getLogger(__name__)
 
-LOAD_ATTEMPTS = 3  # a build finishing while we load can remove the folder we were reading
+LOAD_ATTEMPTS = 10  # builds landing while we load can remove the folder we were reading; retried only then
 
 
 class LiveIndex:

@@ -10,8 +10,11 @@ threshold can tell relevant from irrelevant across questions.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import logging
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 
@@ -27,6 +30,8 @@ BM25_HALF_SATURATION = 4.0
 CONTEXT_WEIGHT = 0.5
 SPEAKER_BONUS = 0.25
 CANDIDATES = 100
+QUERY_VECTORS_KEPT = 16
+SPEAKER_ONLY_QUESTION = "What did {speaker} say?"  # the baseline a topic's gain is measured against
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,15 @@ class HybridSearcher:
         # Per-snapshot facts that every query would otherwise recompute over all passages.
         self._follows = follows_in_article(snapshot.passages)
         self._speaks: dict[str, np.ndarray] = {}
+        self._speaker_only: dict[str, np.ndarray] = {}
+        # One turn may search its query more than once ("More", a speaker's topic check).
+        self.query_vector = functools.lru_cache(maxsize=QUERY_VECTORS_KEPT)(self._encode_query)
+
+    def _encode_query(self, query: str) -> np.ndarray:
+        return self.encoder.encode([query])[0]
+
+    def _lexical(self, query: str) -> np.ndarray:
+        return lexical_with_context(self.snapshot.lexical.scores(query), self._follows)
 
     def speaks(self, speaker: str) -> np.ndarray:
         """Ids of the passages where ``speaker`` speaks (quoted or reported)."""
@@ -83,13 +97,28 @@ class HybridSearcher:
             )
         return self._speaks[speaker]
 
+    def relevance(self, query: str, ids: np.ndarray) -> np.ndarray:
+        """The fused relevance of the passages ``ids`` for ``query``."""
+        return fuse(self.snapshot.dense.similarity(self.query_vector(query), ids), self._lexical(query)[ids])
+
+    def topic_gain(self, query: str, speaker: str) -> np.ndarray:
+        """How much more relevant each of ``speaker``'s passages is to ``query`` than to "What did <speaker> say?"."""
+        own = self.speaks(speaker)
+        if speaker not in self._speaker_only:
+            self._speaker_only[speaker] = self.relevance(SPEAKER_ONLY_QUESTION.format(speaker=speaker), own)
+        return self.relevance(query, own) - self._speaker_only[speaker]
+
     def search(self, query: str, k: int = 5, speaker: str | None = None) -> list[Hit]:
         """The ``k`` best passages for ``query``; passages where ``speaker`` speaks get a bonus."""
+        return list(itertools.islice(self.ranked(query, speaker), max(k, 0)))
+
+    def ranked(self, query: str, speaker: str | None = None) -> Iterator[Hit]:
+        """The candidate passages for ``query``, best first, each made only when the caller gets to it."""
         passages = self.snapshot.passages
-        if not passages or k <= 0:
-            return []
-        vector = self.encoder.encode([query])[0]
-        lexical = lexical_with_context(self.snapshot.lexical.scores(query), self._follows)
+        if not passages:
+            return
+        vector = self.query_vector(query)
+        lexical = self._lexical(query)
         dense_ids, _ = self.snapshot.dense.search(vector, CANDIDATES)
         lexical_ids = np.argpartition(-lexical, min(CANDIDATES, len(lexical) - 1))[:CANDIDATES]
         lexical_ids = lexical_ids[lexical[lexical_ids] > 0]
@@ -101,9 +130,8 @@ class HybridSearcher:
         scores = relevance
         if speaker:
             scores = relevance + SPEAKER_BONUS * np.isin(candidates, self.speaks(speaker)).astype(np.float32)
-        order = np.argsort(-scores, kind="stable")[:k]
-        return [
-            Hit(
+        for o in np.argsort(-scores, kind="stable"):
+            yield Hit(
                 index=int(candidates[o]),
                 passage=passages[int(candidates[o])],
                 score=float(scores[o]),
@@ -111,5 +139,3 @@ class HybridSearcher:
                 dense=float(dense[o]),
                 lexical=float(lexical[candidates[o]]),
             )
-            for o in order
-        ]

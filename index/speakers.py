@@ -42,6 +42,7 @@ NATION_STEM_CHARS = 4  # "Syria"/"Syrian" and "Turkey"/"Turkish" share at least 
 HEADLINE_CAPITALISED_SHARE = 0.6  # in a title-case headline every word looks like a name
 HEADLINE_MIN_WORD_CHARS = 4  # short words ("of", "in") are lower case even in headlines
 MENTION_CACHE_SIZE = 512
+ALIAS_PATTERN_CACHE_SIZE = 4096  # compiled alias alternations, reused across articles with the same people
 
 SPEECH_VERBS = (
     "said|says|say|saying|noted|notes|added|adds|adding|retorted|replied|replies|insisted|insists|"
@@ -118,8 +119,8 @@ _DETERMINER = r"(?:(?:[Tt]he|[Hh]is|[Hh]er|[Tt]heir)\s+(?:[A-Z][\w-]*[’']s\s+)
 _ROLE = rf"(?P<role>{_MODIFIERS}(?i:{_HEADS}))\b"
 ROLE_HEAD_PATTERN = re.compile(rf"(?i:\b(?:{_HEADS}))\b")
 
-INTRO_PATTERN = re.compile(
-    rf"(?:(?P<det>[Hh]is|[Hh]er|[Tt]heir|[Tt]he)\s+)?(?P<desc>(?:[A-Z][\w-]*[’']s\s+)?{_ROLE})\s+(?P<name>{NAME})"
+INTRO_PATTERN = re.compile(  # \b first: trying every position inside words made builds slow
+    rf"\b(?:(?P<det>[Hh]is|[Hh]er|[Tt]heir|[Tt]he)\s+)?(?P<desc>(?:[A-Z][\w-]*[’']s\s+)?{_ROLE})\s+(?P<name>{NAME})"
 )
 APPOSITION_PATTERN = re.compile(
     rf"(?P<name>{NAME}),\s+(?P<desc>(?:an?\s+|{_DETERMINER}){_ROLE}{_OF_SUFFIX})(?=\s*[,.;:]|\s+who\b)"
@@ -145,15 +146,24 @@ CLAUSE_LINK = re.compile(r"\b(?:and|but|while|as|which|who|whereas|although|beca
 AFTER_VERB_GAP = re.compile(r"\s+(?:(?:the|a|an)\s+)?(?:[A-Z][\w’'.-]*\s+){0,4}")
 
 
+class _FoldedCharacters(dict[int, str]):
+    """``str.translate`` table folding one character to one character, filled as characters appear."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        single = fold(ch)
+        self[code] = single if len(single) == 1 else ch.lower()[:1] or ch
+        return self[code]
+
+
+_FOLDED_CHARACTERS = _FoldedCharacters()
+
+
 def fold_in_place(text: str) -> str:
     """:func:`fold` character by character, so offsets in the result are offsets in ``text``."""
     if text.isascii():
         return text.lower()
-    folded = []
-    for ch in text:
-        single = fold(ch)
-        folded.append(single if len(single) == 1 else ch.lower()[:1] or ch)
-    return "".join(folded)
+    return text.translate(_FOLDED_CHARACTERS)
 
 
 def same_nation(first: str, second: str) -> bool:
@@ -314,6 +324,12 @@ def _clean_name(raw: str) -> str:
     return " ".join(words)
 
 
+@functools.lru_cache(maxsize=ALIAS_PATTERN_CACHE_SIZE)
+def _alternation(aliases: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern matching any of ``aliases`` as whole words; articles naming the same people share it."""
+    return re.compile(rf"(?<![\w-])(?:{'|'.join(re.escape(a) for a in aliases)})(?![\w])")
+
+
 class PeopleDirectory:
     """The people of one article (or many) and how to find them in text."""
 
@@ -330,8 +346,7 @@ class PeopleDirectory:
             for person in self.people:
                 for alias in person.all_aliases():
                     self._owners.setdefault(alias, person)
-            aliases = sorted(self._owners, key=len, reverse=True)
-            self._pattern = re.compile(rf"(?<![\w-])(?:{'|'.join(re.escape(a) for a in aliases)})(?![\w])")
+            self._pattern = _alternation(tuple(sorted(self._owners, key=lambda alias: (-len(alias), alias))))
         return self._pattern
 
     def changed(self) -> None:

@@ -73,7 +73,8 @@ def encode_in_batches(texts: list[str], encode_batch: Callable[[list[str]], np.n
     from tqdm.auto import tqdm
 
     order = np.argsort([len(text) for text in texts], kind="stable")  # batches of like length pad least
-    batches = [order[start : start + batch_size] for start in range(0, len(texts), batch_size)]
+    size = min(batch_size, -(-len(texts) // BUILD_WORKERS))  # a small build still keeps every worker busy
+    batches = [order[start : start + size] for start in range(0, len(texts), size)]
     vectors = np.zeros((len(texts), DIMENSION), dtype=np.float32)
     with (
         ThreadPoolExecutor(BUILD_WORKERS, thread_name_prefix="encode") as pool,

@@ -31,6 +31,8 @@ CONTEXT_WEIGHT = 0.5
 SPEAKER_BONUS = 0.25
 CANDIDATES = 100
 QUERY_VECTORS_KEPT = 16
+NO_PASSAGES = np.zeros(0, dtype=np.int64)
+RANKED_FIRST = 32  # hits ranked by a partial sort; callers rarely read further
 SPEAKER_ONLY_QUESTION = "What did {speaker} say?"  # the baseline a topic's gain is measured against
 
 
@@ -65,9 +67,33 @@ def fuse(dense: np.ndarray, lexical: np.ndarray) -> np.ndarray:
     return DENSE_WEIGHT * dense + LEXICAL_WEIGHT * saturated
 
 
+def speakers_of(passage: Passage) -> set[str]:
+    """Everyone who speaks in the passage (quoted or reported)."""
+    return {name for name in (passage.speaker, *(quote.speaker for quote in passage.quotes)) if name}
+
+
 def speaker_matches(passage: Passage, speaker: str) -> bool:
     """True when ``speaker`` speaks in the passage (quoted or reported)."""
-    return passage.speaker == speaker or any(q.speaker == speaker for q in passage.quotes)
+    return speaker in speakers_of(passage)
+
+
+def speakers_index(passages: list[Passage]) -> dict[str, np.ndarray]:
+    """For every speaker, the ids of the passages where they speak."""
+    ids: dict[str, list[int]] = {}
+    for i, passage in enumerate(passages):
+        for name in speakers_of(passage):
+            ids.setdefault(name, []).append(i)
+    return {name: np.array(found, dtype=np.int64) for name, found in ids.items()}
+
+
+def _best_first(scores: np.ndarray) -> Iterator[int]:
+    """Positions of ``scores`` from the highest (ties in order); the first RANKED_FIRST without a full sort."""
+    head = np.argpartition(-scores, RANKED_FIRST)[:RANKED_FIRST] if len(scores) > RANKED_FIRST else np.arange(len(scores))
+    head = head[np.lexsort((head, -scores[head]))]
+    yield from map(int, head)
+    if len(scores) > RANKED_FIRST:
+        rest = np.setdiff1d(np.arange(len(scores)), head, assume_unique=True)
+        yield from map(int, rest[np.lexsort((rest, -scores[rest]))])
 
 
 class HybridSearcher:
@@ -78,7 +104,8 @@ class HybridSearcher:
         self.encoder = encoder
         # Per-snapshot facts that every query would otherwise recompute over all passages.
         self._follows = follows_in_article(snapshot.passages)
-        self._speaks: dict[str, np.ndarray] = {}
+        self._speaks = speakers_index(snapshot.passages)
+        self._speaks_mask: dict[str, np.ndarray] = {}
         self._speaker_only: dict[str, np.ndarray] = {}
         # One turn may search its query more than once ("More", a speaker's topic check).
         self.query_vector = functools.lru_cache(maxsize=QUERY_VECTORS_KEPT)(self._encode_query)
@@ -91,11 +118,15 @@ class HybridSearcher:
 
     def speaks(self, speaker: str) -> np.ndarray:
         """Ids of the passages where ``speaker`` speaks (quoted or reported)."""
-        if speaker not in self._speaks:
-            self._speaks[speaker] = np.array(
-                [i for i, p in enumerate(self.snapshot.passages) if speaker_matches(p, speaker)], dtype=np.int64
-            )
-        return self._speaks[speaker]
+        return self._speaks.get(speaker, NO_PASSAGES)
+
+    def speaks_mask(self, speaker: str) -> np.ndarray:
+        """True for every passage where ``speaker`` speaks."""
+        if speaker not in self._speaks_mask:
+            mask = np.zeros(len(self.snapshot.passages), dtype=bool)
+            mask[self.speaks(speaker)] = True
+            self._speaks_mask[speaker] = mask
+        return self._speaks_mask[speaker]
 
     def relevance(self, query: str, ids: np.ndarray) -> np.ndarray:
         """The fused relevance of the passages ``ids`` for ``query``."""
@@ -122,15 +153,16 @@ class HybridSearcher:
         dense_ids, _ = self.snapshot.dense.search(vector, CANDIDATES)
         lexical_ids = np.argpartition(-lexical, min(CANDIDATES, len(lexical) - 1))[:CANDIDATES]
         lexical_ids = lexical_ids[lexical[lexical_ids] > 0]
-        candidates = np.unique(np.concatenate([dense_ids, lexical_ids]).astype(np.int64))
-        if speaker:
-            candidates = np.unique(np.concatenate([candidates, self.speaks(speaker)]))
+        chosen = self.speaks_mask(speaker).copy() if speaker else np.zeros(len(passages), dtype=bool)
+        chosen[dense_ids] = True
+        chosen[lexical_ids] = True
+        candidates = np.flatnonzero(chosen)
         dense = self.snapshot.dense.similarity(vector, candidates)
         relevance = fuse(dense, lexical[candidates])
         scores = relevance
         if speaker:
-            scores = relevance + SPEAKER_BONUS * np.isin(candidates, self.speaks(speaker)).astype(np.float32)
-        for o in np.argsort(-scores, kind="stable"):
+            scores = relevance + SPEAKER_BONUS * self.speaks_mask(speaker)[candidates]
+        for o in _best_first(scores):
             yield Hit(
                 index=int(candidates[o]),
                 passage=passages[int(candidates[o])],

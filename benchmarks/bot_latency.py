@@ -11,7 +11,7 @@ the main thread. Two scenarios:
 A round trip runs from the user's message reaching the Bot API to the bot's
 complete reply (every part) arriving there. The engine's own time is
 ``Engine.ask`` called directly, one question at a time, on the same turns.
-"Bot adds" is round trip minus engine time at p50: polling, typing action,
+"Bot adds" is round trip minus engine time at p50: polling,
 the worker thread, rendering, sending, and Telegram's flood limit (PTB's
 AIORateLimiter allows about 30 requests a second, so 20 simultaneous chats
 queue). Every reply is checked: it arrived, in its own chat, and is exactly

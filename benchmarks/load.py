@@ -11,8 +11,8 @@ answers that chat's conversation. Prints throughput and round-trip
 percentiles and writes ``benchmarks/results/load.json``.
 
 Two ceilings: Telegram's flood limit, which PTB's AIORateLimiter enforces at
-about 30 requests a second for the whole bot (each answer is two requests,
-"typing…" and the message, so about 15 answers a second), and the engine,
+about 30 requests a second for the whole bot (an answer is one request, plus
+"typing…" when it takes over half a second), and the engine,
 which runs in worker threads but mostly holds the GIL.
 """
 

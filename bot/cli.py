@@ -236,14 +236,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(args.verbose)
     from bot.engine import QuestionError
     from index.articles import ArticleError, CorpusError
+    from index.encoder import EncoderError
     from index.store import IndexUnavailableError
 
     user_errors = (UserError, QuestionError, CorpusError, ArticleError, IndexUnavailableError, SettingsError)
     try:
         return COMMANDS[args.command](args, _settings(args))
-    except user_errors as exc:
+    except (*user_errors, EncoderError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return EXIT_FAILURE if isinstance(exc, EncoderError) else EXIT_USAGE  # not the user's doing
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return 130

@@ -89,6 +89,7 @@ REMEMBERED_ANSWERS = 20
 FALLBACK_EXAMPLES = ("What happened?", "Who was involved?", "Where did it happen?")
 WARM_UP_QUESTION = "What happened?"
 MORE_QUESTION = "More"  # the engine reads it as "continue the last question"
+TYPING_DELAY_SECONDS = 0.5  # answers quicker than this show no "typing…" (most take milliseconds)
 TYPING_REFRESH_SECONDS = 4.0  # Telegram shows "typing…" for about 5 s
 TYPING_ORDER_WAIT_SECONDS = 1.0
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
@@ -235,7 +236,9 @@ async def acknowledge(query: CallbackQuery, text: str | None = None, show_alert:
         logger.info("Could not acknowledge button press %s: %s", query.id, exc)
 
 
-async def _keep_typing(bot: ExtBot[None], chat_id: int, first_done: asyncio.Event) -> None:
+async def _keep_typing(bot: ExtBot[None], chat_id: int, sending: asyncio.Event, first_done: asyncio.Event) -> None:
+    await asyncio.sleep(TYPING_DELAY_SECONDS)
+    sending.set()
     while True:
         try:
             await bot.send_chat_action(chat_id, ChatAction.TYPING)
@@ -249,15 +252,19 @@ async def _keep_typing(bot: ExtBot[None], chat_id: int, first_done: asyncio.Even
 
 @contextlib.asynccontextmanager
 async def typing(bot: ExtBot[None], chat_id: int) -> AsyncIterator[None]:
-    """Show "typing…" in the chat while the block runs; the work does not wait for it to start."""
-    first_done = asyncio.Event()
-    task = asyncio.create_task(_keep_typing(bot, chat_id, first_done))
+    """Show "typing…" in the chat while the block runs, once it has taken TYPING_DELAY_SECONDS.
+
+    A quick answer sends no "typing…" at all: it would only spend a request of the chat's
+    flood limit on a signal nobody sees. The work never waits for it to start.
+    """
+    sending, first_done = asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(_keep_typing(bot, chat_id, sending, first_done))
     try:
         yield
     finally:
-        # An answer that overtook its own "typing…" would leave the chat showing it for seconds.
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(first_done.wait(), TYPING_ORDER_WAIT_SECONDS)
+        if sending.is_set():  # an answer that overtook its own "typing…" would leave the chat showing it
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(first_done.wait(), TYPING_ORDER_WAIT_SECONDS)
         task.cancel()
 
 

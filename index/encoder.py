@@ -12,8 +12,9 @@ and stays a few hundred MiB smaller. Its vectors agree with the reference
 (cosine ≥ ``ONNX_MIN_AGREEMENT``, checked in tests/test_fast_paths.py); the
 export is float32, since dynamic int8 quantisation agreed only to a cosine of
 about 0.94–0.99. :class:`QuestionsThroughOnnx`, the default, joins the two:
-passages through the reference, questions through the export, which it makes
-right after embedding passages, while the reference model is loaded anyway.
+passages through the reference, questions through the export, which is made
+once per index folder right after a build, in a child process
+(``index.onnx_export``) so that no peak of tracing the model stays behind.
 
 Every encode runs on one thread per batch: a query is one batch, and a build
 spreads length-sorted batches over ``BUILD_WORKERS`` threads. On 2 cores that
@@ -26,8 +27,9 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import subprocess
+import sys
 import threading
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Protocol
@@ -53,6 +55,10 @@ ONNX_FILE = "all-MiniLM-L6-v2.onnx"
 ONNX_OPSET = 17
 ONNX_MIN_AGREEMENT = 0.999  # cosine with the reference on real passages
 ONNX_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+class EncoderError(RuntimeError):
+    """The encoder cannot be made ready here (the message says why)."""
 
 
 class Encoder(Protocol):
@@ -100,7 +106,8 @@ def model_path() -> Path:
 
 
 @functools.cache
-def _load_model() -> "SentenceTransformer":
+def load_model() -> "SentenceTransformer":
+    """The reference model, loaded once per process."""
     _offline_environment()
     import torch
     from sentence_transformers import SentenceTransformer
@@ -133,7 +140,7 @@ class SentenceTransformerEncoder:
         """What ``SentenceTransformer.encode`` does for one batch, with the tokenising under a lock."""
         import torch
 
-        model = _load_model()
+        model = load_model()
         with _TOKENIZER_LOCK:
             features = model.preprocess(texts)
         with torch.inference_mode():
@@ -154,43 +161,6 @@ def encoder_for(kind: str, index_dir: Path) -> Encoder:
     return default_encoder()
 
 
-def export_onnx(target: Path) -> Path:
-    """Export the model's transformer to ONNX (float32) at ``target``; needs torch and onnx once."""
-    import torch
-
-    class _LastHiddenState(torch.nn.Module):
-        def __init__(self, transformer: Any) -> None:
-            super().__init__()
-            self.transformer = transformer
-
-        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-            return self.transformer(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-            ).last_hidden_state
-
-    model = _load_model()
-    with _TOKENIZER_LOCK:
-        sample = model.tokenizer(["an example", "a second, longer example"], padding=True, return_tensors="pt")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f"{target.name}.{os.getpid()}.{threading.get_ident()}.partial")
-    axes = {name: {0: "batch", 1: "tokens"} for name in (*ONNX_INPUTS, "last_hidden_state")}
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # tracer warnings about shape-dependent branches
-        torch.onnx.export(
-            _LastHiddenState(model[0].auto_model).eval(),  # restored afterwards: eval, or dropout stays on
-            tuple(sample[name] for name in ONNX_INPUTS),
-            str(partial),
-            input_names=list(ONNX_INPUTS),
-            output_names=["last_hidden_state"],
-            dynamic_axes=axes,
-            opset_version=ONNX_OPSET,
-            dynamo=False,
-        )
-    os.replace(partial, target)  # a killed export never leaves a half-written model behind
-    logger.info("Exported %s to ONNX at %s", MODEL_NAME, target)
-    return target
-
-
 class OnnxEncoder:
     """The same model through onnxruntime: faster to start and to run, torch-free at query time."""
 
@@ -204,10 +174,20 @@ class OnnxEncoder:
 
     @classmethod
     def from_cache(cls, folder: Path) -> "OnnxEncoder":
-        """An encoder over ``folder``'s exported model, exporting it first when missing."""
+        """An encoder over ``folder``'s exported model, exporting it first when missing.
+
+        The export runs in a child process (``python -m index.onnx_export``): tracing the model
+        costs about 300 MiB, and a serving process must never load torch at all.
+        """
         model_file = folder / ONNX_FILE
         if not model_file.exists():
-            export_onnx(model_file)
+            logger.info("Exporting %s to ONNX at %s (once)", MODEL_NAME, model_file)
+            done = subprocess.run(
+                [sys.executable, "-m", "index.onnx_export", str(model_file)], capture_output=True, text=True
+            )
+            if done.returncode != 0 or not model_file.exists():
+                reason = (done.stderr.strip().splitlines() or ["no error output"])[-1]  # the exception, not the traceback
+                raise EncoderError(f"exporting the model to ONNX failed: {reason}")
         return cls(model_file)
 
     def _runtime(self) -> tuple[Any, Any]:
@@ -263,7 +243,7 @@ class QuestionsThroughOnnx:
             return self._questions
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        """A few texts (a question) through ONNX; a build's passages through the reference, then export."""
+        """A few texts (a question) through ONNX; a build's passages through the reference, then the export."""
         if len(texts) <= QUERY_BATCH_MAX:
             return self.questions().encode(texts)
         vectors = self.reference.encode(texts)

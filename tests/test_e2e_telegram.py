@@ -153,7 +153,6 @@ def test_a_question_and_its_follow_up_get_the_cli_answers(live_bot: LiveBot, eng
     for line in cli_lines(engine, TRUCE):
         assert line in answer["plain_text"]
     assert {"type": "bold", "offset": 0, "length": len("Vladimir Putin")} in answer["entities"]
-    assert {"chat_id": USER, "action": "typing"} in live_bot.fake.calls("sendChatAction")
     [follow_up] = live_bot.say("Tell me more")
     for line in cli_lines(engine, TRUCE, "Tell me more"):
         assert line in follow_up["plain_text"]

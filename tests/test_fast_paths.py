@@ -114,11 +114,11 @@ def real_texts() -> list[str]:
 
 
 def test_parallel_batches_give_the_vectors_of_sentence_transformers_own_encode(encoder):
-    from index.encoder import _load_model
+    from index.encoder import load_model
 
     texts = real_texts()
     ours = encoder.encode(texts)
-    library = _load_model().encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+    library = load_model().encode(texts, normalize_embeddings=True, convert_to_numpy=True)
     assert ours.shape == library.shape and ours.dtype == np.float32
     assert (ours * library).sum(axis=1).min() >= 0.99999
 
@@ -178,3 +178,12 @@ def test_answering_from_a_built_index_never_loads_torch(seed_index, tmp_path):
     )
     assert asked.returncode == 0, asked.stderr
     assert asked.stdout.split() == ["True", "False"]
+
+
+def test_an_export_that_fails_says_why(tmp_path):
+    from index.encoder import EncoderError, OnnxEncoder
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the export folder should be", encoding="utf-8")
+    with pytest.raises(EncoderError, match="exporting the model to ONNX failed: .*not-a-folder"):
+        OnnxEncoder.from_cache(blocker)

@@ -5,8 +5,8 @@ harshest order test: each chat's second turn is a follow-up whose answer
 depends on the first, so a reply out of order or from another chat's
 conversation shows as a wrong text. ``python -m benchmarks.load`` does
 50 × 10 and reports throughput and latency; this keeps two turns a chat so the
-suite stays fast (PTB's flood limiter lets about 30 requests a second out, and
-each answer is two: "typing…", then the message).
+suite stays fast (PTB's flood limiter lets about 30 requests a second out, one per
+answer, plus "typing…" for an answer that takes over half a second).
 """
 
 from __future__ import annotations

@@ -46,6 +46,7 @@ from bot.telegram_app import (
     NOT_ADMIN_UPLOAD,
     OLD_ANSWER,
     RESET_TEXT,
+    TYPING_DELAY_SECONDS,
     bot_logging,
     build_application,
     post_init,
@@ -241,7 +242,7 @@ def test_unknown_command_points_to_help(fake, settings, engine):
 # --------------------------------------------------------------------------- questions and answers
 
 
-def test_question_gets_the_cli_answer_in_html_with_buttons_and_typing(fake, settings, engine):
+def test_question_gets_the_cli_answer_in_html_with_buttons(fake, settings, engine):
     async def scenario(bot: BotHarness) -> list:
         return await bot.send(TRUCE)
 
@@ -256,7 +257,24 @@ def test_question_gets_the_cli_answer_in_html_with_buttons_and_typing(fake, sett
     labels = buttons(reply)
     assert "More" in labels and any(label.startswith(("Show passage", "Passage ¶")) for label in labels)
     assert_buttons_fit([reply])
-    assert {"chat_id": CHAT, "action": "typing"} in fake.calls("sendChatAction")
+
+
+def test_a_quick_answer_spends_no_request_on_typing(fake, settings, engine):
+    ready = engine.ask(TRUCE)
+
+    class Instant:
+        def ask(self, question: str, conversation: Conversation | None = None) -> Answer:
+            return ready
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(engine, name)
+
+    async def scenario(bot: BotHarness) -> list:
+        return await bot.send(TRUCE)
+
+    [reply] = play(settings, Instant(), fake, scenario)
+    assert "paragraph 9" in reply["plain_text"]
+    assert fake.calls("sendChatAction") == []
 
 
 def test_follow_up_and_more_button_match_the_cli_conversation(fake, settings, engine):
@@ -456,11 +474,15 @@ def test_one_slow_question_does_not_stall_other_chats(fake, settings, engine):
         await asyncio.sleep(0.05)
         fast = await asyncio.wait_for(bot.send(TRUCE, chat_id=2), timeout=3)
         assert not slow.done()
+        await asyncio.sleep(TYPING_DELAY_SECONDS + 0.5)
         release.set()
         return fast, await slow
 
     fast, slow = play(settings, SlowForOneChat(), fake, scenario)
     assert len(fast) == 1 and len(slow) == 1
+    assert {"chat_id": 1, "action": "typing"} in fake.calls("sendChatAction")  # the slow one shows it meanwhile
+    order = [(method, params.get("chat_id")) for method, params in fake.requests if method in ("sendChatAction", "sendMessage")]
+    assert order.index(("sendChatAction", 1)) < order.index(("sendMessage", 1))
 
 
 @pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")  # raised inside PTB's RetryAfter

@@ -13,7 +13,7 @@ and stays a few hundred MiB smaller. Its vectors agree with the reference
 export is float32, since dynamic int8 quantisation agreed only to a cosine of
 about 0.94–0.99. :class:`QuestionsThroughOnnx`, the default, joins the two:
 passages through the reference, questions through the export, which is made
-once per index folder right after a build, in a child process
+once per index folder while a build embeds its passages, in a child process
 (``index.onnx_export``) so that no peak of tracing the model stays behind.
 
 Every encode runs on one thread per batch: a query is one batch, and a build
@@ -161,6 +161,29 @@ def encoder_for(kind: str, index_dir: Path) -> Encoder:
     return default_encoder()
 
 
+def start_export(model_file: Path) -> "subprocess.Popen[str] | None":
+    """Start exporting the model to ``model_file`` unless it is there; the export runs on meanwhile.
+
+    It runs in a child process (``python -m index.onnx_export``): tracing the model costs about
+    300 MiB, and a process that only answers must never load torch at all.
+    """
+    if model_file.exists():
+        return None
+    logger.info("Exporting %s to ONNX at %s (once)", MODEL_NAME, model_file)
+    command = [sys.executable, "-m", "index.onnx_export", str(model_file)]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def finish_export(model_file: Path, exporting: "subprocess.Popen[str] | None") -> None:
+    """Wait for an export started by :func:`start_export`; say why when it failed."""
+    if exporting is None:
+        return
+    _, errors = exporting.communicate()
+    if exporting.returncode != 0 or not model_file.exists():
+        reason = (errors.strip().splitlines() or ["no error output"])[-1]  # the exception, not the traceback
+        raise EncoderError(f"exporting the model to ONNX failed: {reason}")
+
+
 class OnnxEncoder:
     """The same model through onnxruntime: faster to start and to run, torch-free at query time."""
 
@@ -174,20 +197,9 @@ class OnnxEncoder:
 
     @classmethod
     def from_cache(cls, folder: Path) -> "OnnxEncoder":
-        """An encoder over ``folder``'s exported model, exporting it first when missing.
-
-        The export runs in a child process (``python -m index.onnx_export``): tracing the model
-        costs about 300 MiB, and a serving process must never load torch at all.
-        """
+        """An encoder over ``folder``'s exported model, exporting it first when missing."""
         model_file = folder / ONNX_FILE
-        if not model_file.exists():
-            logger.info("Exporting %s to ONNX at %s (once)", MODEL_NAME, model_file)
-            done = subprocess.run(
-                [sys.executable, "-m", "index.onnx_export", str(model_file)], capture_output=True, text=True
-            )
-            if done.returncode != 0 or not model_file.exists():
-                reason = (done.stderr.strip().splitlines() or ["no error output"])[-1]  # the exception, not the traceback
-                raise EncoderError(f"exporting the model to ONNX failed: {reason}")
+        finish_export(model_file, start_export(model_file))
         return cls(model_file)
 
     def _runtime(self) -> tuple[Any, Any]:
@@ -243,9 +255,18 @@ class QuestionsThroughOnnx:
             return self._questions
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        """A few texts (a question) through ONNX; a build's passages through the reference, then the export."""
+        """A few texts (a question) through ONNX; a build's passages through the reference, exporting meanwhile."""
         if len(texts) <= QUERY_BATCH_MAX:
             return self.questions().encode(texts)
-        vectors = self.reference.encode(texts)
+        model_file = self.export_dir / ONNX_FILE
+        exporting = None if self._questions is not None else start_export(model_file)
+        try:
+            vectors = self.reference.encode(texts)
+        except BaseException:
+            if exporting is not None:
+                exporting.kill()
+                exporting.communicate()  # reaps it
+            raise
+        finish_export(model_file, exporting)
         self.questions()
         return vectors

@@ -87,13 +87,17 @@ def speakers_index(passages: list[Passage]) -> dict[str, np.ndarray]:
 
 
 def _best_first(scores: np.ndarray) -> Iterator[int]:
-    """Positions of ``scores`` from the highest (ties in order); the first RANKED_FIRST without a full sort."""
-    head = np.argpartition(-scores, RANKED_FIRST)[:RANKED_FIRST] if len(scores) > RANKED_FIRST else np.arange(len(scores))
-    head = head[np.lexsort((head, -scores[head]))]
-    yield from map(int, head)
-    if len(scores) > RANKED_FIRST:
-        rest = np.setdiff1d(np.arange(len(scores)), head, assume_unique=True)
-        yield from map(int, rest[np.lexsort((rest, -scores[rest]))])
+    """Positions of ``scores`` from the highest, ties in order: a stable sort, done in two parts.
+
+    Callers rarely read past the first few, so only the positions scoring at least the
+    RANKED_FIRST-th best are sorted first; the rest only if the caller reads on.
+    """
+    if len(scores) <= RANKED_FIRST:
+        yield from map(int, np.argsort(-scores, kind="stable"))
+        return
+    threshold = -np.partition(-scores, RANKED_FIRST - 1)[RANKED_FIRST - 1]
+    for part in (np.flatnonzero(scores >= threshold), np.flatnonzero(scores < threshold)):
+        yield from map(int, part[np.argsort(-scores[part], kind="stable")])
 
 
 class HybridSearcher:

@@ -187,3 +187,12 @@ def test_an_export_that_fails_says_why(tmp_path):
     blocker.write_text("a file where the export folder should be", encoding="utf-8")
     with pytest.raises(EncoderError, match="exporting the model to ONNX failed: .*not-a-folder"):
         OnnxEncoder.from_cache(blocker)
+
+
+def test_the_partial_ranking_orders_as_a_full_stable_sort():
+    from index.search import RANKED_FIRST, _best_first
+
+    rng = np.random.default_rng(3)
+    for size in (0, 1, RANKED_FIRST, RANKED_FIRST + 1, 500):
+        scores = rng.integers(0, 20, size).astype(np.float32) / 20  # many ties, across the partial sort's edge
+        assert list(_best_first(scores)) == list(np.argsort(-scores, kind="stable"))

@@ -55,6 +55,7 @@ ONNX_FILE = "all-MiniLM-L6-v2.onnx"
 ONNX_OPSET = 17
 ONNX_MIN_AGREEMENT = 0.999  # cosine with the reference on real passages
 ONNX_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+ONNX_PROVIDERS = ["CPUExecutionProvider"]
 
 
 class EncoderError(RuntimeError):
@@ -212,7 +213,13 @@ class OnnxEncoder:
                 options = onnxruntime.SessionOptions()
                 options.intra_op_num_threads = 1  # a build runs batches side by side instead
                 options.inter_op_num_threads = 1
-                session = onnxruntime.InferenceSession(str(self.model_file), options, providers=["CPUExecutionProvider"])
+                try:
+                    session = onnxruntime.InferenceSession(str(self.model_file), options, providers=ONNX_PROVIDERS)
+                except Exception as exc:  # a damaged export (ONNX Runtime raises its own types): made again, once
+                    logger.warning("The ONNX export %s is damaged (%s); exporting it again", self.model_file, exc)
+                    self.model_file.unlink(missing_ok=True)
+                    finish_export(self.model_file, start_export(self.model_file))
+                    session = onnxruntime.InferenceSession(str(self.model_file), options, providers=ONNX_PROVIDERS)
                 # Configured once here, never again: encode_batch from several threads is then safe.
                 tokenizer = Tokenizer.from_file(str(model_path() / TOKENIZER_FILE))
                 tokenizer.enable_truncation(MAX_SEQUENCE_TOKENS)

@@ -196,3 +196,13 @@ def test_the_partial_ranking_orders_as_a_full_stable_sort():
     for size in (0, 1, RANKED_FIRST, RANKED_FIRST + 1, 500):
         scores = rng.integers(0, 20, size).astype(np.float32) / 20  # many ties, across the partial sort's edge
         assert list(_best_first(scores)) == list(np.argsort(-scores, kind="stable"))
+
+
+def test_a_damaged_export_is_made_again(tmp_path, encoder):
+    from index.encoder import ONNX_FILE, ONNX_MIN_AGREEMENT, OnnxEncoder
+
+    (tmp_path / ONNX_FILE).write_bytes(b"not a model: a disk filled up, or someone edited it")
+    question = "What did Putin say about the truce?"
+    vector = OnnxEncoder.from_cache(tmp_path).encode([question])[0]
+    assert float(vector @ encoder.encode([question])[0]) >= ONNX_MIN_AGREEMENT
+    assert (tmp_path / ONNX_FILE).stat().st_size > 1_000_000

@@ -111,14 +111,17 @@ class HybridSearcher:
         self._speaks = speakers_index(snapshot.passages)
         self._speaks_mask: dict[str, np.ndarray] = {}
         self._speaker_only: dict[str, np.ndarray] = {}
-        # One turn may search its query more than once ("More", a speaker's topic check).
+        # One turn may score its query more than once ("More", a speaker's topic check).
         self.query_vector = functools.lru_cache(maxsize=QUERY_VECTORS_KEPT)(self._encode_query)
+        self._lexical = functools.lru_cache(maxsize=QUERY_VECTORS_KEPT)(self._lexical_scores)
 
     def _encode_query(self, query: str) -> np.ndarray:
         return self.encoder.encode([query])[0]
 
-    def _lexical(self, query: str) -> np.ndarray:
-        return lexical_with_context(self.snapshot.lexical.scores(query), self._follows)
+    def _lexical_scores(self, query: str) -> np.ndarray:
+        scores = lexical_with_context(self.snapshot.lexical.scores(query), self._follows)
+        scores.flags.writeable = False  # shared by every use of the cached query
+        return scores
 
     def speaks(self, speaker: str) -> np.ndarray:
         """Ids of the passages where ``speaker`` speaks (quoted or reported)."""

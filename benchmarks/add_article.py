@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.answer import sentence_spans
+from index.language.sentences import sentence_spans
 from bot.conversation import Conversation
 from bot.engine import Engine
 from index.articles import load_corpus

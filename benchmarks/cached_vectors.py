@@ -16,7 +16,7 @@ import logging
 import numpy as np
 
 from index.encoder import Encoder
-from index.passages import split_sentences
+from index.language.sentences import split_sentences
 
 logger = logging.getLogger(__name__)
 

@@ -36,7 +36,7 @@ from bot.engine import Engine, favoured_speaker
 from bot.question import analyse
 from index.articles import load_article
 from index.passages import split_passages
-from index.speakers import PeopleDirectory
+from index.language.directory import PeopleDirectory
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,9 @@ from bot.question import QuestionAnalysis
 from index.lexical import tokenize
 from index.passages import Passage
 from index.search import Hit, speaker_matches
-from index.speakers import SPEECH_VERB_PATTERN, PeopleDirectory, Quote
+from index.language.directory import PeopleDirectory
+from index.language.quotes import Quote, reports_speech
+from index.language.sentences import sentence_spans
 
 MAX_ANSWER_PASSAGES = 2
 SECOND_PASSAGE_RATIO = 0.9  # a second passage joins the answer only when nearly as relevant
@@ -24,7 +26,6 @@ SPEAKER_ANSWER_PASSAGES = 3
 SPEAKER_PASSAGE_RATIO = 0.75
 MAX_SENTENCES_PER_PASSAGE = 2
 LEADING_PRONOUN = re.compile(r"^(?:He|She)\b")
-SENTENCE_BOUNDARY = re.compile(r"(?<=[.!?…])[”\"’]?\s+(?=[“\"‘A-Z0-9])")
 
 
 @dataclass(frozen=True)
@@ -89,16 +90,6 @@ def citation(passage: Passage) -> str:
     return f"{passage.title}{', ' + when if when else ''}, paragraph {passage.paragraph}"
 
 
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Start and end offsets of the sentences of a paragraph."""
-    spans, start = [], 0
-    for boundary in SENTENCE_BOUNDARY.finditer(text):
-        spans.append((start, boundary.start() + len(boundary.group(0).rstrip())))
-        start = boundary.end()
-    spans.append((start, len(text)))
-    return [(s, e) for s, e in spans if text[s:e].strip()]
-
-
 def _quote_at(quotes: tuple[Quote, ...], start: int, end: int) -> Quote | None:
     for quote in quotes:
         if quote.start <= start < quote.end or start <= quote.start < end:
@@ -116,7 +107,7 @@ def _part_for_sentence(passage: Passage, start: int, end: int, query_terms: set[
         if not narration_terms or quote.end - quote.start > end - start:
             return AnswerPart(quote_text(quote.text), quote.speaker, True, passage)
         return AnswerPart(sentence, quote.speaker, False, passage)
-    reported = passage.speaker if SPEECH_VERB_PATTERN.search(sentence) else None
+    reported = passage.speaker if reports_speech(sentence) else None
     return AnswerPart(sentence, reported, False, passage)
 
 
@@ -133,7 +124,7 @@ def passage_parts(
         chosen = [
             i
             for i, (s, e) in enumerate(spans)
-            if _quote_at(tuple(wanted), s, e) or (overlap[i] and SPEECH_VERB_PATTERN.search(passage.text[s:e]))
+            if _quote_at(tuple(wanted), s, e) or (overlap[i] and reports_speech(passage.text[s:e]))
         ]
     else:
         ranked = sorted(range(len(spans)), key=lambda i: (-overlap[i], i))[:MAX_SENTENCES_PER_PASSAGE]

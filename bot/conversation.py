@@ -36,7 +36,7 @@ from bot.question import (
     unknown_name_spans,
 )
 from index.lexical import tokenize
-from index.speakers import PeopleDirectory
+from index.language.directory import PeopleDirectory
 from index.text import fold
 
 logger = logging.getLogger(__name__)

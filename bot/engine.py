@@ -24,7 +24,7 @@ from index.encoder import Encoder, default_encoder
 from index.lexical import tokenize
 from index.live import LiveIndex
 from index.search import Hit, HybridSearcher, speaker_matches
-from index.speakers import PeopleDirectory
+from index.language.directory import PeopleDirectory
 from index.store import IndexCorruptError, Snapshot
 
 logger = logging.getLogger(__name__)

@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass
 
 from index.lexical import tokenize
-from index.speakers import DEMONYM, NOT_NAME_WORDS, PeopleDirectory
+from index.language.directory import PeopleDirectory
+from index.language.names import DEMONYM, NOT_NAME_WORDS
 from index.text import fold
 
 SPEECH_INTENT = re.compile(

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 
-from bot.answer import Answer, AnswerPart, citation, display_text, human_date, sentence_spans
+from bot.answer import Answer, AnswerPart, citation, display_text, human_date
+from index.language.sentences import sentence_spans
 from index.passages import Passage
 
 MESSAGE_LIMIT = MessageLimit.MAX_TEXT_LENGTH

@@ -20,7 +20,7 @@ import numpy as np
 from index.articles import Article, article_files, content_hash, load_corpus
 from index.encoder import Encoder
 from index.passages import ANALYSIS_VERSION, Passage, split_passages
-from index.speakers import Person
+from index.language.person import Person
 from index.store import (
     FORMAT_VERSION,
     ArticleEntry,

@@ -7,16 +7,17 @@ the article as it is read from the top.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from index.articles import Article
-from index.speakers import PeopleDirectory, Person, Quote, attribute_speakers
+from index.language.attribution import attribute_speakers
+from index.language.directory import PeopleDirectory
+from index.language.person import Person
+from index.language.quotes import Quote
 
 # Bump when splitting or speaker attribution changes: builds then re-read every article.
-ANALYSIS_VERSION = 2
-SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])[”\"’]?\s+(?=[“\"‘A-Z0-9])")
+ANALYSIS_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -57,12 +58,6 @@ class Passage:
         """Inverse of :meth:`to_dict`."""
         quotes = tuple(Quote(**quote) for quote in data.get("quotes", []))
         return cls(**{**data, "quotes": quotes})
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split a paragraph into sentences, keeping closing quote marks attached."""
-    pieces = [piece.strip() for piece in SENTENCE_SPLIT.split(text)]
-    return [piece for piece in pieces if piece]
 
 
 def split_passages(article: Article) -> tuple[list[Passage], list[Person]]:

@@ -32,7 +32,8 @@ import numpy as np
 from index.dense import DenseIndex
 from index.lexical import LexicalIndex
 from index.passages import Passage
-from index.speakers import PeopleDirectory, Person
+from index.language.directory import PeopleDirectory, merged_people
+from index.language.person import Person
 
 logger = logging.getLogger(__name__)
 
@@ -151,17 +152,6 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
-
-
-def merged_people(people_by_article: dict[str, list[Person]]) -> PeopleDirectory:
-    """One directory of everyone, merging the same person named in several articles."""
-    directory = PeopleDirectory()
-    for people in people_by_article.values():
-        for person in people:
-            merged = directory.add(person.name, person.nationality, person.role)
-            if merged:
-                merged.aliases.update(person.aliases)
-    return directory
 
 
 def person_to_dict(person: Person) -> dict[str, Any]:

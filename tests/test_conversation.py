@@ -24,7 +24,7 @@ from conftest import CORPUS
 from index.articles import load_corpus
 from index.lexical import tokenize
 from index.passages import split_passages
-from index.speakers import PeopleDirectory
+from index.language.directory import PeopleDirectory
 from index.store import merged_people
 
 PUTIN, ERDOGAN = "Vladimir Putin", "Recep Tayyip Erdogan"

@@ -12,7 +12,10 @@ import pytest
 from conftest import CORPUS
 from index.articles import load_article
 from index.passages import split_passages
-from index.speakers import PeopleDirectory, Person, attribute_speakers, same_nation
+from index.language.attribution import attribute_speakers
+from index.language.directory import PeopleDirectory
+from index.language.names import same_nation
+from index.language.person import Person
 
 DATA = Path(__file__).parent / "data"
 PUTIN, ERDOGAN, ASSAD = "Vladimir Putin", "Recep Tayyip Erdogan", "Bashar al-Assad"

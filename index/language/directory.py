@@ -1,0 +1,227 @@
+"""The people directory: everyone the articles name, and how to find them in any text.
+
+One directory per article is filled while the article is read
+(:mod:`index.language.attribution`); the directory of the whole corpus merges
+them (:func:`merged_people`). Questions are read with the corpus directory.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from index.language.names import (
+    DEMONYM,
+    LOWERCASE_WORD_START,
+    NOT_NAME_WORDS,
+    POSSESSIVE,
+    clean_name,
+    fold_in_place,
+    is_nationality,
+    same_nation,
+)
+from index.language.person import Person
+from index.language.roles import (
+    DESCRIPTION_PATTERN,
+    IGNORABLE_MODIFIERS,
+    Description,
+    head_fits,
+    parse_description,
+)
+from index.text import fold
+
+MENTION_CACHE_SIZE = 512
+ALIAS_PATTERN_CACHE_SIZE = 4096  # compiled alias alternations, reused across articles with the same people
+WORDS_CACHE_SIZE = 1024
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A stretch of text that refers to a known person."""
+
+    start: int
+    end: int
+    person: Person
+
+
+def _acronym_of(word: str, text: str) -> bool:
+    letters = word.replace(".", "")
+    if not (letters.isupper() and len(letters) >= 2):
+        return False
+    capitals = "".join(w[0] for w in text.split() if w[:1].isupper())
+    return letters in capitals
+
+
+@functools.lru_cache(maxsize=WORDS_CACHE_SIZE)
+def _words_of(text: str) -> frozenset[str]:
+    return frozenset(fold(POSSESSIVE.sub("", word)) for word in text.split())
+
+
+def modifiers_fit(modifiers: tuple[str, ...], person: Person) -> int:
+    """-1 when a modifier contradicts what is known of the person, 1 when a nationality confirms them, else 0."""
+    known = f"{person.role} {person.nationality} {' '.join(sorted(person.aliases))}"
+    known_words = _words_of(known)
+    score = 0
+    for modifier in modifiers:
+        word = POSSESSIVE.sub("", modifier)
+        if fold(word) in IGNORABLE_MODIFIERS:
+            continue
+        if fold(word) in known_words or _acronym_of(word, known):
+            score = max(score, 1 if person.nationality and same_nation(word, person.nationality) else 0)
+            continue
+        if is_nationality(modifier) or DEMONYM.match(word):
+            if person.nationality and not same_nation(word, person.nationality):
+                return -1
+            score = max(score, 1 if person.nationality else 0)
+            continue
+        return -1
+    return score
+
+
+@functools.lru_cache(maxsize=ALIAS_PATTERN_CACHE_SIZE)
+def _alternation(aliases: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern matching any of ``aliases`` as whole words; articles naming the same people share it."""
+    return re.compile(rf"(?<![\w-])(?:{'|'.join(re.escape(a) for a in aliases)})(?![\w])")
+
+
+class PeopleDirectory:
+    """The people of one article (or many) and how to find them in text."""
+
+    def __init__(self, people: list[Person] | None = None) -> None:
+        self.people: list[Person] = list(people or [])
+        self._pattern: re.Pattern[str] | None = None
+        self._owners: dict[str, Person] = {}
+        self._mentions: dict[str, tuple[Mention, ...]] = {}  # questions are read several times per turn
+
+    def _alias_pattern(self) -> re.Pattern[str] | None:
+        """One compiled alternation of every alias, longest first (rebuilt after changes)."""
+        if self._pattern is None and self.people:
+            self._owners = {}
+            for person in self.people:
+                for alias in person.all_aliases():
+                    self._owners.setdefault(alias, person)
+            self._pattern = _alternation(tuple(sorted(self._owners, key=lambda alias: (-len(alias), alias))))
+        return self._pattern
+
+    def changed(self) -> None:
+        """Forget the compiled aliases after a person was added or given a new alias."""
+        self._pattern = None
+        self._mentions.clear()
+
+    def learn_alias(self, person: Person, alias: str) -> None:
+        """Remember another way the text refers to ``person``."""
+        if fold(alias) not in person.all_aliases():
+            person.aliases.add(alias)
+            self.changed()
+
+    def find(self, name: str) -> Person | None:
+        """The person a name, surname or description refers to, if any."""
+        wanted = fold(clean_name(name) or name)
+        self._alias_pattern()
+        if wanted in self._owners:
+            return self._owners[wanted]
+        description = parse_description(name) if DESCRIPTION_PATTERN.fullmatch(name.strip()) else None
+        return self.describe(description) if description else None
+
+    def describe(self, description: Description, recent: list[Person] | None = None) -> Person | None:
+        """The person a description fits: a confirmed nationality first, then the most recent."""
+        fitting = []
+        self._alias_pattern()
+        said_before = self._owners.get(fold(description.text))
+        for position, person in enumerate(self.people):
+            fit = modifiers_fit(description.modifiers, person)
+            if fit >= 0 and head_fits(description.head, person.role):
+                seen = said_before is person
+                recency = recent.index(person) if recent and person in recent else len(self.people) + position
+                fitting.append((-fit, not seen, recency, person))
+        if not fitting:
+            return None
+        fitting.sort(key=lambda item: item[:3])
+        best = fitting[0]
+        if recent is None and len(fitting) > 1 and fitting[1][:2] == best[:2]:
+            return None  # out of context, two people fit equally well
+        return best[3]
+
+    def add(self, name: str, nationality: str = "", role: str = "") -> Person | None:
+        """Register a person, merging with one who shares the surname."""
+        name = clean_name(name)
+        if not name or fold(name.split()[0]) in NOT_NAME_WORDS:
+            return None
+        self._alias_pattern()
+        existing = self._owners.get(fold(name)) or self._owners.get(fold(name.split()[-1]))
+        if existing:
+            if len(name.split()) > len(existing.name.split()) and fold(name).endswith(fold(existing.surname)):
+                existing.aliases.add(existing.name)
+                existing.name = name
+                self.changed()
+            existing.nationality = existing.nationality or nationality
+            existing.role = existing.role or role
+            return existing
+        person = Person(name=name, nationality=nationality, role=role)
+        self.people.append(person)
+        self.changed()
+        return person
+
+    def by_nationality(self, nationality: str) -> Person | None:
+        """The first person introduced with a nationality ("Turkish" or "Turkey's")."""
+        for person in self.people:
+            if person.nationality and same_nation(person.nationality, nationality):
+                return person
+        return None
+
+    def name_mentions(self, text: str) -> list[Mention]:
+        """Every name or surname of a known person in ``text``, in order."""
+        pattern = self._alias_pattern()
+        if pattern is None:
+            return []
+        return [
+            Mention(match.start(), match.end(), self._owners[match.group(0)])
+            for match in pattern.finditer(fold_in_place(text))
+        ]
+
+    def mentions(self, text: str) -> list[Mention]:
+        """Every reference to a known person in ``text`` (names and descriptions, in any case), in order."""
+        if text not in self._mentions:
+            if len(self._mentions) >= MENTION_CACHE_SIZE:
+                self._mentions.clear()
+            self._mentions[text] = tuple(self._find_mentions(text))
+        return list(self._mentions[text])
+
+    def _find_mentions(self, text: str) -> list[Mention]:
+        found = self.name_mentions(text)
+        # Questions are often typed in lower case: "what did the turkish minister say?"
+        capitalised = LOWERCASE_WORD_START.sub(lambda m: m.group(0).upper(), text)
+        for start, end, description in description_spans(capitalised, found):
+            person = self.describe(description)
+            if person is not None:
+                found.append(Mention(start, end, person))
+        return sorted(found, key=lambda mention: mention.start)
+
+    def names_in(self, text: str) -> list[str]:
+        """Names of the known people referred to in ``text``, first mention first."""
+        return list(dict.fromkeys(mention.person.name for mention in self.mentions(text)))
+
+
+def description_spans(text: str, names: list[Mention]) -> list[tuple[int, int, Description]]:
+    """Descriptions in ``text`` that are not part of a name or an introduction ("the Turkish leader")."""
+    spans = []
+    for match in DESCRIPTION_PATTERN.finditer(text):
+        start, end = match.span("desc")
+        overlaps = any(m.start < end and start < m.end for m in names)
+        introduces = any(text[end:m.start].strip() == "" and m.start >= end for m in names)
+        description = parse_description(match.group("desc"))
+        if description and not overlaps and not introduces:
+            spans.append((start, end, description))
+    return spans
+
+
+def merged_people(people_by_article: dict[str, list[Person]]) -> PeopleDirectory:
+    """One directory of everyone, merging the same person named in several articles."""
+    directory = PeopleDirectory()
+    for people in people_by_article.values():
+        for person in people:
+            merged = directory.add(person.name, person.nationality, person.role)
+            if merged:
+                merged.aliases.update(person.aliases)
+    return directory

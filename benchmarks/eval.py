@@ -272,6 +272,8 @@ def outlets_sections(scratch: Path) -> tuple[dict[str, dict[str, Any]], list[str
     sections["Many outlets: reading"], failures = many_outlets.evaluate_reading(
         copied, snapshot.manifest.articles, list(snapshot.passages), questions
     )
+    sections["Many outlets: speakers"], missed = many_outlets.evaluate_speakers(list(snapshot.passages), questions)
+    failures += missed
     answers, per_category, missed = many_outlets.evaluate_answers(lambda q: engine.ask(q, Conversation()), questions)
     sections["Many outlets: retrieval and answers"] = answers
     sections["Many outlets: per category"] = per_category

@@ -6,6 +6,8 @@ are in ``benchmarks/outlets_questions.json``:
 
 * how the articles were read: files the loaders refused, titles and dates
   read right, passages that are site chrome;
+* speakers: who each listed quote is attributed to, and whether each person
+  keeps one name across the articles (titles, spellings, shared surnames);
 * answers: accuracy, retrieval (Recall@1/3, MRR), false rejections and
   refusals of unanswerable questions, overall and per category.
 
@@ -34,6 +36,7 @@ QUESTIONS_FILE = HERE / "outlets_questions.json"
 ARTICLE_SUFFIXES = (".md", ".txt", ".html", ".htm")
 NOT_ARTICLES = frozenset({"readme.md"})
 SHOWN_CHARS = 240
+TYPOGRAPHY = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 
 Ask = Callable[[str], Any]  # a question on a fresh conversation → an Answer
 
@@ -71,7 +74,16 @@ def check_questions(questions: dict[str, Any], repo: Path = REPO) -> list[str]:
         for phrase in item.get("evidence", item["gold"]) + item.get("once", []):
             if not any(phrase.casefold() in texts[name] for name in item["articles"]):
                 problems.append(f"{item['q']!r}: no listed article contains {phrase!r}")
+    for quote in questions["quotes"]:
+        text = texts.get(quote["article"], "")
+        if comparable(quote["starts"]) not in comparable(text):
+            problems.append(f"quote {quote['starts']!r}: not in {quote['article']}")
     return problems
+
+
+def comparable(text: str) -> str:
+    """Text folded for comparison: case and curly quotes do not count."""
+    return text.translate(TYPOGRAPHY).casefold()
 
 
 def _relevant(hit: Any, item: dict[str, Any]) -> bool:
@@ -203,5 +215,40 @@ def evaluate_reading(
         "titles_right": titles / len(expected),
         "dates_right": dates / len(expected),
         "chrome_passages": chrome,
+    }
+    return figures, failures
+
+
+def evaluate_speakers(passages: list[Any], questions: dict[str, Any]) -> tuple[dict[str, float], list[str]]:
+    """The speaker of every listed quote, and how many people keep one name across all their quotes."""
+    found: dict[tuple[str, str], str | None] = {}
+    for passage in passages:
+        for quote in passage.quotes:
+            for listed in questions["quotes"]:
+                key = (listed["article"], listed["starts"])
+                if passage.article == listed["article"] and comparable(quote.text).startswith(comparable(listed["starts"])):
+                    found.setdefault(key, quote.speaker)
+    right = 0
+    names: dict[str, set[str | None]] = defaultdict(set)
+    failures = []
+    for listed in questions["quotes"]:
+        key = (listed["article"], listed["starts"])
+        person = listed["speaker"][0]
+        if key not in found:
+            names[person].add(None)
+            failures.append(f"[outlets, quote] {listed['article']}: {listed['starts']!r} not found as a quote")
+            continue
+        names[person].add(found[key])
+        if found[key] in listed["speaker"]:
+            right += 1
+        else:
+            failures.append(f"[outlets, quote] {listed['article']}: {listed['starts']!r} → {found[key]}, expected {person}")
+    one_name = [person for person, given in names.items() if len(given) == 1 and None not in given]
+    failures += [f"[outlets, names] {person} is given as {sorted(map(str, given))}" for person, given in names.items() if person not in one_name]
+    figures = {
+        "quotes": len(questions["quotes"]),
+        "quote_speaker_accuracy": right / len(questions["quotes"]),
+        "people": len(names),
+        "people_with_one_name": len(one_name) / len(names),
     }
     return figures, failures

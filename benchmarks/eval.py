@@ -9,7 +9,7 @@ Run: ``python -m benchmarks.eval`` (builds the index on first use). Five section
   in the listed articles, and which person each description names;
 * follow-ups: multi-turn conversations, with turn accuracy, conversation pass
   rate and the time :func:`bot.conversation.resolve` takes per turn;
-* many outlets (``benchmarks/many_outlets.py``): the seed corpus with ten
+* many outlets (``benchmarks/many_outlets.py``): the seed corpus with eleven
   outlets' coverage of the same event, read and asked as a user would
   (``--section outlets`` runs only this one).
 

@@ -1,7 +1,7 @@
 """The many-outlets section of the evaluation: coverage of one event by many outlets.
 
 The corpus is the seed corpus, the follow-up article and ``tests/data/outlets/``
-(ten outlets' reports, saved as people save them; see its README). Questions
+(eleven outlets' reports, saved as people save them; see its README). Questions
 are in ``benchmarks/outlets_questions.json``:
 
 * how the articles were read: files the loaders refused, titles and dates

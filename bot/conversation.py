@@ -37,6 +37,7 @@ from bot.question import (
 )
 from index.lexical import tokenize
 from index.language.directory import PeopleDirectory
+from index.language.names import PRONOUN_GENDER
 from index.text import fold
 
 logger = logging.getLogger(__name__)
@@ -171,8 +172,11 @@ class Resolution:
 
 
 def _short_name(name: str, people: PeopleDirectory) -> str:
+    """The surname when it names only this person ("Putin"), else the whole name ("Jane Smith")."""
     person = people.find(name)
-    return person.surname if person else name
+    if person is None:
+        return name
+    return person.surname if people.find(person.surname) is person else person.name
 
 
 def _capitalise(text: str) -> str:
@@ -342,8 +346,22 @@ def _ellipsis(
 
 
 def _person_for_pronoun(question: str, conversation: Conversation, people: PeopleDirectory) -> str | None:
+    """The last person referred to the way the question does: "she" is the last woman, "he" the last man."""
     named = set(people.names_in(question))
-    return next((name for name in conversation.people if name not in named), None)
+    pronoun = PERSON_PRONOUN.search(question)
+    wanted = PRONOUN_GENDER.get(fold(pronoun.group(0)), "") if pronoun else ""
+    candidates = [
+        name
+        for name in dict.fromkeys((*conversation.people, *conversation.last_speakers, *conversation.named))
+        if name not in named
+    ]
+    fitting = [name for name in candidates if _gender_of(name, people) in (wanted, "")]
+    return next(iter(fitting or candidates), None)
+
+
+def _gender_of(name: str, people: PeopleDirectory) -> str:
+    person = people.find(name)
+    return person.gender if person else ""
 
 
 def _substitute_pronouns(question: str, conversation: Conversation, people: PeopleDirectory) -> str:

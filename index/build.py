@@ -19,8 +19,9 @@ import numpy as np
 
 from index.articles import Article, article_files, content_hash, load_corpus
 from index.encoder import Encoder
-from index.passages import ANALYSIS_VERSION, Passage, split_passages
+from index.language.directory import merged_people
 from index.language.person import Person
+from index.passages import ANALYSIS_VERSION, Passage, split_passages, with_identities
 from index.store import (
     FORMAT_VERSION,
     ArticleEntry,
@@ -132,6 +133,7 @@ def build_index(corpus_dir: Path, index_dir: Path, encoder: Encoder, full: bool 
         articles, duplicates = _unique_articles(load_corpus(corpus_dir), indexed)
         articles.sort(key=lambda article: article.id)
         passages, people_by_article = _split_or_reuse(articles, previous)
+        passages = with_identities(passages, merged_people(people_by_article))
         missing = [i for i, p in enumerate(passages) if p.fingerprint not in cache]
         logger.info("Embedding %d new passages (%d reused)", len(missing), len(passages) - len(missing))
         fresh = encoder.encode([passages[i].search_text for i in missing])

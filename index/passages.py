@@ -6,6 +6,7 @@ the article as it is read from the top.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
@@ -17,7 +18,7 @@ from index.language.person import Person
 from index.language.quotes import Quote
 
 # Bump when splitting or speaker attribution changes: builds then re-read every article.
-ANALYSIS_VERSION = 3
+ANALYSIS_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,29 @@ class Passage:
         """Inverse of :meth:`to_dict`."""
         quotes = tuple(Quote(**quote) for quote in data.get("quotes", []))
         return cls(**{**data, "quotes": quotes})
+
+
+def _canonical(name: str | None, article: str, people: PeopleDirectory) -> str | None:
+    person = people.identify(name, article) if name else None
+    return person.name if person else name
+
+
+def with_identities(passages: list[Passage], people: PeopleDirectory) -> list[Passage]:
+    """The passages with every speaker named as the one person they are across all articles.
+
+    "Tayyip Erdogan" in one article and "Recep Tayyip Erdogan" in another are one speaker,
+    so a question about either finds the words of both.
+    """
+    named = []
+    for passage in passages:
+        speaker = _canonical(passage.speaker, passage.article, people)
+        quotes = tuple(
+            dataclasses.replace(quote, speaker=_canonical(quote.speaker, passage.article, people))
+            for quote in passage.quotes
+        )
+        unchanged = (speaker, quotes) == (passage.speaker, passage.quotes)
+        named.append(passage if unchanged else dataclasses.replace(passage, speaker=speaker, quotes=quotes))
+    return named
 
 
 def split_passages(article: Article) -> tuple[list[Passage], list[Person]]:

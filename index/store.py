@@ -161,6 +161,7 @@ def person_to_dict(person: Person) -> dict[str, Any]:
         "nationality": person.nationality,
         "role": person.role,
         "aliases": sorted(person.aliases),
+        "gender": person.gender,
     }
 
 
@@ -245,7 +246,13 @@ def check_manifest(manifest: Manifest, model: str, dimension: int) -> None:
 def _read_people(path: Path) -> dict[str, list[Person]]:
     return {
         article: [
-            Person(name=d["name"], nationality=d["nationality"], role=d["role"], aliases=set(d["aliases"]))
+            Person(
+                name=d["name"],
+                nationality=d["nationality"],
+                role=d["role"],
+                aliases=set(d["aliases"]),
+                gender=d.get("gender", ""),
+            )
             for d in people
         ]
         for article, people in json.loads(path.read_text(encoding="utf-8")).items()

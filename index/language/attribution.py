@@ -78,6 +78,14 @@ APPOSITION_PATTERN = re.compile(
 )
 REVERSE_APPOSITION_PATTERN = re.compile(rf"(?P<desc>\b{DETERMINER}{ROLE}{OF_SUFFIX}),\s+(?P<name>{NAME})\s*,")
 HONORIFIC_PATTERN = re.compile(rf"\b(?P<title>Mr|Mrs|Ms|Miss|Madam)\.?\s+(?P<name>{NAME})")
+# ``said John Smith, the authority's chief engineer`` / ``according to Maria Lopez``: a subject after its verb.
+INVERTED_SUBJECT_PATTERN = re.compile(
+    rf"\s+(?P<name>{NAME})(?![’'\w])(?:\s*,\s+(?:the|an?)\s+(?P<role>[^,.;:“”\"]{{1,60}}?)\s*(?=[,.;:]|$))?"
+)
+# Verbs whose following name is who was spoken to, not who spoke ("told Al Jazeera", "urged Smith").
+OBJECT_VERB_PATTERN = re.compile(r"(?i:told|tells|asked|asks|urged|urges|promised|promises)")
+POSSESSOR = re.compile(r"^.*[’']s\s+")  # "council's transport chief" → "transport chief"
+MIN_INVERTED_NAME_WORDS = 2  # "said Reuters" or "said Monday" is not a person; "said John Smith" is
 PRONOUN_PATTERN = re.compile(r"\b(?:[Hh]e|[Ss]he)\b")
 # What may stand between a subject and its speech verb: an insert between commas, adverbs, auxiliaries.
 SUBJECT_GAP = re.compile(
@@ -155,7 +163,19 @@ def find_people(paragraphs: list[str], directory: PeopleDirectory | None = None)
             name = _speech_subject_name(before, directory, article_text)
             if name:
                 directory.add(name)
+            inverted = INVERTED_SUBJECT_PATTERN.match(masked, verb.end())
+            if inverted and not OBJECT_VERB_PATTERN.fullmatch(verb.group(0)):
+                _add_inverted_subject(inverted, directory)
     return directory
+
+
+def _add_inverted_subject(match: re.Match[str], directory: PeopleDirectory) -> None:
+    """``," said John Smith, the authority's chief engineer.``: the full name, the apposition as its role."""
+    name = clean_name(match.group("name"))
+    if len(name.split()) < MIN_INVERTED_NAME_WORDS or directory.find(name):
+        return
+    role = POSSESSOR.sub("", match.group("role") or "").strip()
+    directory.add(name, role=role)
 
 
 @dataclass(frozen=True)
@@ -257,8 +277,12 @@ class _SpeakerTracker:
             candidates += [person for person in subjects if person][:1]
         candidates += [p for p in (self.last_speaker, self.last_subject) if p is not None]
         candidates += self.recent
-        unwanted = {"male": "female", "female": "male"}[PRONOUN_GENDER[pronoun.pronoun]]
-        return next((p for p in candidates if p.gender != unwanted), None)
+        gender = PRONOUN_GENDER[pronoun.pronoun]
+        unwanted = {"male": "female", "female": "male"}[gender]
+        person = next((p for p in candidates if p.gender != unwanted), None)
+        if person is not None and not person.gender:
+            person.gender = gender  # "she said" about Jane Smith: a later "she" in a question means her
+        return person
 
     def _resolve(self, reading: _Paragraph, ref: _Reference) -> _Reference:
         """The reference with its person found (once; later calls return the same answer)."""

@@ -11,7 +11,11 @@ import functools
 import re
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz, process
+
+from index.language.identity import SPELLING_SIMILARITY, fuller_name, name_parts, same_name, same_spelling
 from index.language.names import (
+    CAPITALISED_WORD,
     DEMONYM,
     LOWERCASE_WORD_START,
     NOT_NAME_WORDS,
@@ -93,6 +97,8 @@ class PeopleDirectory:
         self._pattern: re.Pattern[str] | None = None
         self._owners: dict[str, Person] = {}
         self._mentions: dict[str, tuple[Mention, ...]] = {}  # questions are read several times per turn
+        self._surnames: list[str] = []  # folded surname of each person, for spelling variants
+        self._local: dict[tuple[str, str], Person] = {}  # (article, folded name) → person, see merged_people
 
     def _alias_pattern(self) -> re.Pattern[str] | None:
         """One compiled alternation of every alias, longest first (rebuilt after changes)."""
@@ -101,6 +107,7 @@ class PeopleDirectory:
             for person in self.people:
                 for alias in person.all_aliases():
                     self._owners.setdefault(alias, person)
+            self._surnames = [name_parts(person.name).surname for person in self.people]
             self._pattern = _alternation(tuple(sorted(self._owners, key=lambda alias: (-len(alias), alias))))
         return self._pattern
 
@@ -116,13 +123,33 @@ class PeopleDirectory:
             self.changed()
 
     def find(self, name: str) -> Person | None:
-        """The person a name, surname or description refers to, if any."""
+        """The person a name, surname, spelling variant or description refers to, if any."""
         wanted = fold(clean_name(name) or name)
         self._alias_pattern()
         if wanted in self._owners:
             return self._owners[wanted]
         description = parse_description(name) if DESCRIPTION_PATTERN.fullmatch(name.strip()) else None
-        return self.describe(description) if description else None
+        if description:
+            return self.describe(description)
+        return self._spelt_like(clean_name(name))
+
+    def _spelt_like(self, name: str) -> Person | None:
+        """The one person whose name ``name`` is another spelling of ("Rohani" for "Hassan Rouhani")."""
+        if not name or not name[:1].isupper():
+            return None
+        if " " in name:
+            fitting = [person for person in self.people if same_name(name, person.name)]
+            return fitting[0] if len(fitting) == 1 else None
+        # A lone word can only be a surname: one C-speed pass over every surname, no name parsing.
+        self._alias_pattern()
+        word = fold(name)
+        close = process.extract(word, self._surnames, scorer=fuzz.ratio, score_cutoff=SPELLING_SIMILARITY, limit=None)
+        fitting = [index for _, _, index in close if same_spelling(word, self._surnames[index])]  # short: exact only
+        return self.people[fitting[0]] if len(fitting) == 1 else None
+
+    def identify(self, name: str, article: str) -> Person | None:
+        """The person ``name`` means in ``article``: the article's own people first, then everyone."""
+        return self._local.get((article, fold(name))) or self.find(name)
 
     def describe(self, description: Description, recent: list[Person] | None = None) -> Person | None:
         """The person a description fits: a confirmed nationality first, then the most recent."""
@@ -144,17 +171,14 @@ class PeopleDirectory:
         return best[3]
 
     def add(self, name: str, nationality: str = "", role: str = "") -> Person | None:
-        """Register a person, merging with one who shares the surname."""
+        """Register a person, merging with one whose name can be theirs ("Putin", "Vladimir Putin")."""
         name = clean_name(name)
         if not name or fold(name.split()[0]) in NOT_NAME_WORDS:
             return None
         self._alias_pattern()
-        existing = self._owners.get(fold(name)) or self._owners.get(fold(name.split()[-1]))
+        existing = self._owners.get(fold(name)) or self._same_person(name)
         if existing:
-            if len(name.split()) > len(existing.name.split()) and fold(name).endswith(fold(existing.surname)):
-                existing.aliases.add(existing.name)
-                existing.name = name
-                self.changed()
+            self._merge_name(existing, name)
             existing.nationality = existing.nationality or nationality
             existing.role = existing.role or role
             return existing
@@ -162,6 +186,25 @@ class PeopleDirectory:
         self.people.append(person)
         self.changed()
         return person
+
+    def _same_person(self, name: str) -> Person | None:
+        """The person ``name`` can only be: one whose surname (or a spelling of it) and given names agree.
+
+        A bare surname that fits several people ("Smith" beside John and Jane Smith) is the one named last.
+        """
+        fitting = [person for person in self.people if same_name(name, person.name)]
+        if len(fitting) > 1 and name_parts(name).given:
+            return None  # "Jane Smith" beside two people both called just "Smith" elsewhere: a new person
+        return fitting[-1] if fitting else None
+
+    def _merge_name(self, person: Person, name: str) -> None:
+        """Keep the fuller of two names of one person as their name, the other as an alias."""
+        fuller = fuller_name(person.name, name)
+        other = name if fuller == person.name else person.name
+        if fuller != person.name or fold(other) not in person.all_aliases():
+            person.name = fuller
+            person.aliases.add(other)
+            self.changed()
 
     def by_nationality(self, nationality: str) -> Person | None:
         """The first person introduced with a nationality ("Turkish" or "Turkey's")."""
@@ -196,6 +239,11 @@ class PeopleDirectory:
             person = self.describe(description)
             if person is not None:
                 found.append(Mention(start, end, person))
+        for match in CAPITALISED_WORD.finditer(text):  # "Rohani" for "Rouhani"
+            if not any(m.start < match.end() and match.start() < m.end for m in found):
+                person = self._spelt_like(match.group(0))
+                if person is not None:
+                    found.append(Mention(match.start(), match.end(), person))
         return sorted(found, key=lambda mention: mention.start)
 
     def names_in(self, text: str) -> list[str]:
@@ -217,11 +265,20 @@ def description_spans(text: str, names: list[Mention]) -> list[tuple[int, int, D
 
 
 def merged_people(people_by_article: dict[str, list[Person]]) -> PeopleDirectory:
-    """One directory of everyone, merging the same person named in several articles."""
+    """One directory of everyone: the same person named in several articles becomes one person.
+
+    Each article's people were read with that article's context ("Smith" there is its John
+    Smith), so what every local name means is kept per article for :meth:`PeopleDirectory.identify`.
+    """
     directory = PeopleDirectory()
-    for people in people_by_article.values():
+    for article, people in people_by_article.items():
         for person in people:
             merged = directory.add(person.name, person.nationality, person.role)
-            if merged:
-                merged.aliases.update(person.aliases)
+            if merged is None:
+                continue
+            merged.aliases.update(alias for alias in person.aliases if fold(alias) != fold(merged.name))
+            merged.gender = merged.gender or person.gender
+            for alias in {person.name, *person.aliases}:
+                directory._local[(article, fold(alias))] = merged
+    directory.changed()
     return directory

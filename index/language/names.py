@@ -8,6 +8,7 @@ that makes "Erdoğan" and "Erdogan" the same word without moving offsets.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from index.language.roles import ROLE_WORDS
@@ -16,6 +17,7 @@ from index.text import fold
 NATION_STEM_CHARS = 4  # "Syria"/"Syrian" and "Turkey"/"Turkish" share at least this many letters
 HEADLINE_CAPITALISED_SHARE = 0.6  # in a title-case headline every word looks like a name
 HEADLINE_MIN_WORD_CHARS = 4  # short words ("of", "in") are lower case even in headlines
+NAME_CACHE_SIZE = 4096  # names read from questions and articles, cleaned once
 
 PARTICLE = r"(?:al|el|bin|ibn|de|da|di|du|van|von|der|den|del|della|la|le|ben|abu|dos|das|ter)"
 NAME_TOKEN = rf"(?:{PARTICLE}-)?[A-Z][\w]*(?:-[A-Z]?[\w]+)?"
@@ -30,13 +32,15 @@ WORD_PATTERN = re.compile(r"[A-Za-z][\w’'-]*")
 CAPITALISED_WORD = re.compile(r"\b[A-Z][a-z]+\b")
 DEMONYM = re.compile(r"^[A-Z][a-z]+(?:an|ian|ish|ese|i|ic|ch)$")
 LOWERCASE_WORD_START = re.compile(r"(?<![\w’'])[a-z]")
-PRONOUN_GENDER = {"he": "male", "she": "female"}
+PRONOUN_GENDER = {"he": "male", "him": "male", "his": "male", "she": "female", "her": "female", "hers": "female"}
 HONORIFIC_GENDER = {"mr": "male", "mrs": "female", "ms": "female", "miss": "female", "madam": "female"}
 PREPOSITIONS = frozenset(
     """of to with by for from about against on at in between than like alongside towards toward into among
     without under over after before during behind beside including unlike whom""".split()
 )
 LOCATIVE_PREPOSITIONS = frozenset({"in", "at", "to", "from", "near", "into", "towards", "toward"})
+# Honorifics and abbreviated ranks written before a name ("Mr Putin", "Gen Akar"); never part of it.
+HONORIFICS = frozenset("mr mrs ms miss madam dr prof gen col lt maj capt sgt sen rep gov sir dame sheikh".split())
 
 # Capitalised words that start sentences or name groups but are never a person.
 NOT_NAME_WORDS = frozenset(
@@ -47,6 +51,9 @@ NOT_NAME_WORDS = frozenset(
     friday monday tuesday wednesday thursday saturday sunday january february march april may june
     july august september october november december any all every some""".split()
 )
+
+LEADING_NON_NAME_WORDS = NOT_NAME_WORDS | ROLE_WORDS
+TITLE_WORDS = ROLE_WORDS | HONORIFICS
 
 
 class _FoldedCharacters(dict[int, str]):
@@ -87,12 +94,24 @@ def is_nationality(word: str) -> bool:
     return bool(DEMONYM.match(word)) or bool(POSSESSIVE_WORD.search(word))
 
 
+def _is_title_word(word: str) -> bool:
+    """A word that may only stand in a title before a name: a role, an honorific or a possessive place."""
+    return fold(word).rstrip(".") in TITLE_WORDS or bool(POSSESSIVE_WORD.search(word))
+
+
+@functools.lru_cache(maxsize=NAME_CACHE_SIZE)
 def clean_name(raw: str) -> str:
-    """A name without its possessive and the role or opener words before it ("Minister X" → "X")."""
+    """A name without its possessive and the title before it.
+
+    "Minister X" → "X", "Russian President Vladimir Putin" → "Vladimir Putin",
+    "Russia's Vladimir Putin" → "Vladimir Putin": titles and roles are attributes of
+    a person, not part of the name.
+    """
     words = POSSESSIVE.sub("", raw.strip()).split()
-    while words and fold(words[0]) in NOT_NAME_WORDS | ROLE_WORDS:
+    while words and fold(words[0]) in LEADING_NON_NAME_WORDS:
         words.pop(0)
-    return " ".join(words)
+    title_end = max((i for i, word in enumerate(words[:-1]) if _is_title_word(word)), default=-1)
+    return " ".join(words[title_end + 1 :])
 
 
 def looks_like_headline(paragraph: str) -> bool:

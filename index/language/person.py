@@ -16,7 +16,7 @@ class Person:
     nationality: str = ""
     role: str = ""
     aliases: set[str] = field(default_factory=set)
-    gender: str = ""  # learnt from "his/her counterpart" or "Mr/Ms" while reading; not stored
+    gender: str = ""  # learnt from "his/her counterpart", "Mr/Ms" or a resolved "he"/"she" while reading
 
     @property
     def surname(self) -> str:

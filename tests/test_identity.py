@@ -1,0 +1,117 @@
+"""One person, one identity across articles: titles are attributes, spellings merge, namesakes stay two.
+
+The articles in ``tests/data/identity/`` are written for these tests the way
+outlets publish: an earlier summit that introduces "Russian President Vladimir
+Putin" and "Turkish President Tayyip Erdogan", a wire story whose quotes are
+attributed after the quote (``," said John Smith, the authority's chief
+engineer.``), and a council story quoting a Jane Smith.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import CORPUS, DATA, SEED
+from bot.conversation import Conversation
+from bot.engine import Engine
+from index.articles import load_article
+from index.build import build_index
+from index.language.directory import merged_people
+from index.passages import split_passages
+
+IDENTITY = DATA / "identity"
+SOCHI = IDENTITY / "sochi-summit-2017.md"
+HARBOUR = IDENTITY / "harbour-dredging.txt"
+LIBRARY = IDENTITY / "library-funding.md"
+
+
+def _read(path: Path):
+    passages, people = split_passages(load_article(path))
+    return passages, people
+
+
+def _directory(*paths: Path):
+    return merged_people({path.stem: _read(path)[1] for path in paths})
+
+
+def test_titles_and_nationalities_are_not_part_of_a_name():
+    _, people = _read(SOCHI)
+    names = {person.name for person in people}
+    assert names == {"Vladimir Putin", "Hassan Rouhani", "Tayyip Erdogan"}
+    rouhani = next(person for person in people if person.name == "Hassan Rouhani")
+    assert (rouhani.nationality, rouhani.role) == ("Iranian", "President")
+
+
+@pytest.mark.parametrize(
+    "reference, name",
+    [
+        ("Russian President Vladimir Putin", "Vladimir Putin"),
+        ("Russia's Vladimir Putin", "Vladimir Putin"),
+        ("President Putin", "Vladimir Putin"),
+        ("Putin", "Vladimir Putin"),
+        ("the Russian leader", "Vladimir Putin"),
+        ("Tayyip Erdogan", "Recep Tayyip Erdogan"),
+        ("Erdoğan", "Recep Tayyip Erdogan"),
+        ("Rohani", "Hassan Rouhani"),
+        ("Hassan Rohani", "Hassan Rouhani"),
+    ],
+)
+def test_one_person_across_articles_whatever_the_title_or_spelling(reference, name):
+    directory = _directory(CORPUS / f"{SEED}.md", SOCHI)
+    assert len([p for p in directory.people if p.surname == "Putin"]) == 1
+    found = directory.find(reference)
+    assert found is not None and found.name == name
+
+
+def test_two_people_who_share_a_surname_stay_two():
+    directory = _directory(HARBOUR, LIBRARY)
+    assert {"John Smith", "Jane Smith"} <= {person.name for person in directory.people}
+    assert directory.find("Jane Smith").name == "Jane Smith"
+    assert directory.find("John Smith").name == "John Smith"
+
+
+def test_a_bare_surname_is_the_person_of_its_own_article():
+    passages, _ = _read(HARBOUR)
+    sand = next(p for p in passages if "dredged sand" in p.text)
+    assert sand.speaker == "John Smith"
+
+
+def test_wire_attribution_after_the_quote_keeps_the_full_name():
+    passages, _ = _read(HARBOUR)
+    dredge = next(p for p in passages if "dredge the channel" in p.text)
+    assert {quote.speaker for quote in dredge.quotes} == {"John Smith"}
+    generation = next(p for p in passages if "for a generation" in p.text)
+    assert [quote.speaker for quote in generation.quotes] == ["Maria Lopez"]
+
+
+@pytest.fixture(scope="module")
+def many_engine(tmp_path_factory, encoder) -> Engine:
+    """The seed corpus plus the three articles above, indexed with the product's own encoder."""
+    corpus = tmp_path_factory.mktemp("identity-corpus")
+    for path in [*CORPUS.iterdir(), SOCHI, HARBOUR, LIBRARY]:
+        shutil.copy(path, corpus)
+    index_dir = tmp_path_factory.mktemp("identity-index")
+    build_index(corpus, index_dir, encoder)
+    return Engine(corpus, index_dir, encoder)
+
+
+@pytest.mark.parametrize("question", ["What did Putin say about the truce?", "What did Vladimir Putin say about the truce?"])
+def test_putin_on_the_truce_after_an_article_introduces_him_with_his_title(many_engine, question):
+    answer = many_engine.ask(question, Conversation())
+    assert answer.found
+    assert "not about the truce" not in answer.text
+    assert "there are no representatives of the armed opposition at our table" in answer.text
+    assert all(part.speaker == "Vladimir Putin" for part in answer.parts if part.quoted)
+
+
+def test_she_in_a_follow_up_is_the_woman_just_quoted(many_engine):
+    conversation = Conversation()
+    first = many_engine.ask("What did Jane Smith say?", conversation)
+    assert first.found and "Jane Smith" in first.text
+    answer = many_engine.ask("What did she say about the library?", conversation)
+    assert answer.found, answer.text
+    assert "don't mention" not in answer.text
+    assert "Closing the library would have cut off the families" in answer.text

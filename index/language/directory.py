@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -83,6 +84,16 @@ def modifiers_fit(modifiers: tuple[str, ...], person: Person) -> int:
     return score
 
 
+@dataclass(frozen=True)
+class _Aliases:
+    """The compiled aliases of a directory at one moment."""
+
+    pattern: re.Pattern[str] | None
+    owners: dict[str, Person]
+    surnames: tuple[str, ...]  # folded surname of each person, for spelling variants
+    people: tuple[Person, ...]
+
+
 @functools.lru_cache(maxsize=ALIAS_PATTERN_CACHE_SIZE)
 def _alternation(aliases: tuple[str, ...]) -> re.Pattern[str]:
     """One pattern matching any of ``aliases`` as whole words; articles naming the same people share it."""
@@ -94,26 +105,34 @@ class PeopleDirectory:
 
     def __init__(self, people: list[Person] | None = None) -> None:
         self.people: list[Person] = list(people or [])
-        self._pattern: re.Pattern[str] | None = None
-        self._owners: dict[str, Person] = {}
+        self._aliases: _Aliases | None = None  # replaced whole, never changed in place: readers need no lock
+        self._building = threading.Lock()
         self._mentions: dict[str, tuple[Mention, ...]] = {}  # questions are read several times per turn
-        self._surnames: list[str] = []  # folded surname of each person, for spelling variants
         self._local: dict[tuple[str, str], Person] = {}  # (article, folded name) → person, see merged_people
 
-    def _alias_pattern(self) -> re.Pattern[str] | None:
-        """One compiled alternation of every alias, longest first (rebuilt after changes)."""
-        if self._pattern is None and self.people:
-            self._owners = {}
-            for person in self.people:
-                for alias in person.all_aliases():
-                    self._owners.setdefault(alias, person)
-            self._surnames = [name_parts(person.name).surname for person in self.people]
-            self._pattern = _alternation(tuple(sorted(self._owners, key=lambda alias: (-len(alias), alias))))
-        return self._pattern
+    def _compiled(self) -> _Aliases:
+        """Every alias with its owner, compiled into one alternation (built again after changes).
+
+        Built into new objects and published in one assignment, so a thread reading names while
+        another rebuilds sees the old aliases or the new ones, never half of them.
+        """
+        aliases = self._aliases
+        if aliases is not None:
+            return aliases
+        with self._building:
+            if self._aliases is None:
+                owners: dict[str, Person] = {}
+                for person in list(self.people):
+                    for alias in person.all_aliases():
+                        owners.setdefault(alias, person)
+                pattern = _alternation(tuple(sorted(owners, key=lambda alias: (-len(alias), alias)))) if owners else None
+                surnames = tuple(name_parts(person.name).surname for person in self.people)
+                self._aliases = _Aliases(pattern, owners, surnames, tuple(self.people))
+            return self._aliases
 
     def changed(self) -> None:
         """Forget the compiled aliases after a person was added or given a new alias."""
-        self._pattern = None
+        self._aliases = None
         self._mentions.clear()
 
     def learn_alias(self, person: Person, alias: str) -> None:
@@ -125,9 +144,9 @@ class PeopleDirectory:
     def find(self, name: str) -> Person | None:
         """The person a name, surname, spelling variant or description refers to, if any."""
         wanted = fold(clean_name(name) or name)
-        self._alias_pattern()
-        if wanted in self._owners:
-            return self._owners[wanted]
+        owners = self._compiled().owners
+        if wanted in owners:
+            return owners[wanted]
         description = parse_description(name) if DESCRIPTION_PATTERN.fullmatch(name.strip()) else None
         if description:
             return self.describe(description)
@@ -141,11 +160,10 @@ class PeopleDirectory:
             fitting = [person for person in self.people if same_name(name, person.name)]
             return fitting[0] if len(fitting) == 1 else None
         # A lone word can only be a surname: one C-speed pass over every surname, no name parsing.
-        self._alias_pattern()
-        word = fold(name)
-        close = process.extract(word, self._surnames, scorer=fuzz.ratio, score_cutoff=SPELLING_SIMILARITY, limit=None)
-        fitting = [index for _, _, index in close if same_spelling(word, self._surnames[index])]  # short: exact only
-        return self.people[fitting[0]] if len(fitting) == 1 else None
+        aliases, word = self._compiled(), fold(name)
+        close = process.extract(word, aliases.surnames, scorer=fuzz.ratio, score_cutoff=SPELLING_SIMILARITY, limit=None)
+        fitting = [index for _, _, index in close if same_spelling(word, aliases.surnames[index])]  # short: exact only
+        return aliases.people[fitting[0]] if len(fitting) == 1 else None
 
     def identify(self, name: str, article: str) -> Person | None:
         """The person ``name`` means in ``article``: the article's own people first, then everyone."""
@@ -154,8 +172,7 @@ class PeopleDirectory:
     def describe(self, description: Description, recent: list[Person] | None = None) -> Person | None:
         """The person a description fits: a confirmed nationality first, then the most recent."""
         fitting = []
-        self._alias_pattern()
-        said_before = self._owners.get(fold(description.text))
+        said_before = self._compiled().owners.get(fold(description.text))
         for position, person in enumerate(self.people):
             fit = modifiers_fit(description.modifiers, person)
             if fit >= 0 and head_fits(description.head, person.role):
@@ -175,8 +192,7 @@ class PeopleDirectory:
         name = clean_name(name)
         if not name or fold(name.split()[0]) in NOT_NAME_WORDS:
             return None
-        self._alias_pattern()
-        existing = self._owners.get(fold(name)) or self._same_person(name)
+        existing = self._compiled().owners.get(fold(name)) or self._same_person(name)
         if existing:
             self._merge_name(existing, name)
             existing.nationality = existing.nationality or nationality
@@ -215,21 +231,23 @@ class PeopleDirectory:
 
     def name_mentions(self, text: str) -> list[Mention]:
         """Every name or surname of a known person in ``text``, in order."""
-        pattern = self._alias_pattern()
-        if pattern is None:
+        aliases = self._compiled()
+        if aliases.pattern is None:
             return []
         return [
-            Mention(match.start(), match.end(), self._owners[match.group(0)])
-            for match in pattern.finditer(fold_in_place(text))
+            Mention(match.start(), match.end(), aliases.owners[match.group(0)])
+            for match in aliases.pattern.finditer(fold_in_place(text))
         ]
 
     def mentions(self, text: str) -> list[Mention]:
         """Every reference to a known person in ``text`` (names and descriptions, in any case), in order."""
-        if text not in self._mentions:
+        found = self._mentions.get(text)
+        if found is None:
+            found = tuple(self._find_mentions(text))
             if len(self._mentions) >= MENTION_CACHE_SIZE:
-                self._mentions.clear()
-            self._mentions[text] = tuple(self._find_mentions(text))
-        return list(self._mentions[text])
+                self._mentions.clear()  # another thread may be between its store and its return: it keeps its own
+            self._mentions[text] = found
+        return list(found)
 
     def _find_mentions(self, text: str) -> list[Mention]:
         found = self.name_mentions(text)

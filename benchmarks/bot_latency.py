@@ -250,7 +250,7 @@ def emulator_settings(engine: Engine, fake: FakeBotApi, scratch: Path) -> Settin
         telegram_token=fake.token,
         telegram_base_url=fake.base_url,
         telegram_base_file_url=fake.base_file_url,
-        state_file=scratch / "conversations.pickle",
+        state_file=scratch / "conversations.json",
     )
 
 

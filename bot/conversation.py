@@ -127,13 +127,13 @@ class Turn:
 
 @dataclass
 class Conversation:
-    """What one chat has talked about so far (a plain, picklable dataclass)."""
+    """What one chat has talked about so far (plain data: bot.state saves it as JSON)."""
 
     people: list[str] = field(default_factory=list)
     topic: str = ""
     last_query: str = ""
     shown: list[str] = field(default_factory=list)
-    # Immutable defaults, so conversations pickled before these fields existed still load.
+    # Immutable defaults, so conversations saved before these fields existed still load.
     thing: str = ""
     place: str = ""
     named: tuple[str, ...] = ()

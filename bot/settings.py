@@ -12,6 +12,7 @@ from dotenv import dotenv_values
 DEFAULT_CORPUS_DIR = Path("corpus")
 DEFAULT_INDEX_DIR = Path(".summitbot-index")
 ENV_FILE = ".env"
+STATE_FILE_NAME = "conversations.json"
 DEFAULT_ENCODER = "onnx"
 ENCODERS = (DEFAULT_ENCODER, "sentence-transformers")
 TOKEN_MISSING = "TELEGRAM_BOT_TOKEN is not set: put the token from @BotFather in the environment or .env"
@@ -41,15 +42,22 @@ class Settings:
     telegram_base_file_url: str = ""  # TELEGRAM_BASE_FILE_URL
     admin_ids: frozenset[int] = frozenset()  # SUMMITBOT_ADMIN_IDS
     allowed_user_ids: frozenset[int] = frozenset()  # SUMMITBOT_ALLOWED_USER_IDS (empty: everyone)
-    state_file: Path | None = None  # SUMMITBOT_STATE_FILE (default: <index dir>/conversations.pickle)
+    state_file: Path | None = None  # SUMMITBOT_STATE_FILE (default: <index dir>/conversations.json)
     # SUMMITBOT_ENCODER: onnx (questions through the model's ONNX export: fast start, small process)
     # or sentence-transformers (questions too through the reference that always embeds the passages)
     encoder: str = DEFAULT_ENCODER
+    # SUMMITBOT_REDIS_URL: conversations, per-chat locks and update dedupe in Redis (several replicas)
+    redis_url: str = field(default="", repr=False)
 
     @property
     def conversation_state_file(self) -> Path:
         """Where the Telegram bot keeps conversations across restarts."""
-        return self.state_file or self.index_dir / "conversations.pickle"
+        return self.state_file or self.index_dir / STATE_FILE_NAME
+
+    @property
+    def state_namespace(self) -> str:
+        """Prefix of this bot's keys in a shared store: the bot id (the token's public part)."""
+        return f"summitbot:{self.telegram_token.partition(':')[0] or 'bot'}"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> "Settings":
@@ -77,4 +85,5 @@ class Settings:
             allowed_user_ids=_ids(get("SUMMITBOT_ALLOWED_USER_IDS"), "SUMMITBOT_ALLOWED_USER_IDS"),
             state_file=Path(state) if state else None,
             encoder=encoder,
+            redis_url=get("SUMMITBOT_REDIS_URL"),
         )

@@ -7,8 +7,9 @@ replied to, or asked with ``/ask …``. Replies are the same answers as
 ``summitbot ask`` gives (one :class:`~bot.engine.Engine`, two front ends),
 rendered as HTML by :mod:`bot.render`, with "Show passage" and "More" buttons.
 
-Each chat's :class:`~bot.conversation.Conversation` lives in ``chat_data`` and
-survives restarts through :class:`~bot.telegram_state.ConversationStore`. The engine always runs
+Each chat's :class:`~bot.conversation.Conversation` lives in a
+:class:`~bot.state.ChatStates` store (a JSON file, or Redis shared by several
+replicas) and survives restarts; one chat's turns never interleave. The engine always runs
 in a worker thread, so one slow answer never stalls other chats. Admins
 (SUMMITBOT_ADMIN_IDS) add articles by sending a .txt/.md/.html file and
 rebuild the index with /reindex.
@@ -25,11 +26,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
-import dataclasses
 import logging
 import re
 import sys
-import weakref
 from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
@@ -70,7 +69,7 @@ from bot.render import (
 from bot.settings import TOKEN_MISSING, Settings
 from bot.telegram_delivery import RetryingRateLimiter
 from bot.telegram_logging import bot_logging
-from bot.telegram_state import ConversationStore
+from bot.state import ChatState, ChatStates, StateUnavailableError, open_chat_states
 from index.articles import ArticleError
 from index.corpus_admin import MAX_ARTICLE_BYTES, safe_article_name, store_article
 from index.store import Snapshot
@@ -79,13 +78,10 @@ logger = logging.getLogger(__name__)
 
 ENGINE_KEY = "engine"
 SETTINGS_KEY = "settings"
-LOCKS_KEY = "chat_locks"
-CONVERSATION_KEY = "conversation"
-ANSWERS_KEY = "answers"  # message id of an answer -> the conversation right after it, for its "More"
+STATES_KEY = "chat_states"
 REFUSED_KEY = "refused"
 
 EXAMPLE_COUNT = 3
-REMEMBERED_ANSWERS = 20
 FALLBACK_EXAMPLES = ("What happened?", "Who was involved?", "Where did it happen?")
 WARM_UP_QUESTION = "What happened?"
 MORE_QUESTION = "More"  # the engine reads it as "continue the last question"
@@ -146,18 +142,9 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         return self.bot_data[SETTINGS_KEY]
 
     @property
-    def conversation(self) -> Conversation:
-        """This chat's conversation (a new one when none is stored, or what is stored is not usable)."""
-        stored = self.chat_data.get(CONVERSATION_KEY) if self.chat_data is not None else None
-        return usable_conversation(stored) or Conversation()
-
-    def chat_lock(self, chat_id: int) -> asyncio.Lock:
-        """The lock that keeps one chat's turns in order (other chats run concurrently)."""
-        locks: weakref.WeakValueDictionary[int, asyncio.Lock] = self.bot_data[LOCKS_KEY]
-        lock = locks.get(chat_id)
-        if lock is None:
-            lock = locks[chat_id] = asyncio.Lock()
-        return lock
+    def states(self) -> ChatStates:
+        """Every chat's saved state; ``states.chat(id)`` holds one chat's turn (other chats run concurrently)."""
+        return self.bot_data[STATES_KEY]
 
 
 class AddressedToBot(filters.MessageFilter):
@@ -190,18 +177,6 @@ def example_questions(snapshot: Snapshot, count: int = EXAMPLE_COUNT) -> list[st
     people = sorted(snapshot.people.people, key=lambda person: -quoted[person.name])
     questions = [f"What did {person.surname} say?" for person in people][:count]
     return questions + list(FALLBACK_EXAMPLES[: count - len(questions)])
-
-
-def usable_conversation(stored: object) -> Conversation | None:
-    """A stored conversation as the current class has it; fields an older version lacked get defaults."""
-    if not isinstance(stored, Conversation):
-        return None
-    fields = [f.name for f in dataclasses.fields(Conversation) if f.init]
-    known = {name: getattr(stored, name) for name in fields if hasattr(stored, name)}
-    try:
-        return Conversation(**known)
-    except TypeError:  # a field without a default that the stored object lacks
-        return None
 
 
 def strip_mention(text: str, username: str | None) -> str:
@@ -268,14 +243,8 @@ async def typing(bot: ExtBot[None], chat_id: int) -> AsyncIterator[None]:
         task.cancel()
 
 
-async def answer_question(
-    update: Update,
-    context: BotContext,
-    question: str,
-    echo_question: bool = False,
-    continuing: Conversation | None = None,
-) -> None:
-    """Ask the engine in this chat's conversation (or ``continuing`` one) and send the answer."""
+async def answer_question(update: Update, context: BotContext, question: str, echo_question: bool = False) -> None:
+    """Ask the engine in this chat's conversation and send the answer."""
     message, chat = update.effective_message, update.effective_chat
     assert message is not None and chat is not None
     try:
@@ -283,24 +252,30 @@ async def answer_question(
     except QuestionError as exc:
         await message.reply_text(f"Sorry, {exc}.")
         return
-    async with context.chat_lock(chat.id):
-        # The worker thread gets a copy, so stored (and persisted) state never changes under it.
-        conversation = copy.deepcopy(continuing if continuing is not None else context.conversation)
-        async with typing(context.bot, chat.id):
-            answer = await asyncio.to_thread(context.engine.ask, question, conversation)
-        context.chat_data[CONVERSATION_KEY] = conversation
-        keyboard = answer_keyboard(answer)
-        sent = await reply_html(update, render_answer(answer, echo_question), keyboard)
-        if keyboard is not None:
-            remember_answer(context, sent.message_id, conversation)
+    async with context.states.chat(chat.id) as state:
+        await answer_in_chat(update, context, state, question, echo_question)
 
 
-def remember_answer(context: BotContext, message_id: int, conversation: Conversation) -> None:
-    """Keep the conversation as it was after an answer, so its "More" continues that answer."""
-    answers: dict[int, Conversation] = context.chat_data.setdefault(ANSWERS_KEY, {})
-    answers[message_id] = copy.deepcopy(conversation)
-    for old in list(answers)[:-REMEMBERED_ANSWERS]:
-        del answers[old]
+async def answer_in_chat(
+    update: Update,
+    context: BotContext,
+    state: ChatState,
+    question: str,
+    echo_question: bool = False,
+    continuing: Conversation | None = None,
+) -> None:
+    """Answer in a chat whose turn we hold: in its conversation (or ``continuing`` one); record the result."""
+    chat = update.effective_chat
+    assert chat is not None
+    # The worker thread gets a copy, so the saved state never changes under it.
+    conversation = copy.deepcopy(continuing if continuing is not None else state.conversation)
+    async with typing(context.bot, chat.id):
+        answer = await asyncio.to_thread(context.engine.ask, question, conversation)
+    state.conversation = conversation
+    keyboard = answer_keyboard(answer)
+    sent = await reply_html(update, render_answer(answer, echo_question), keyboard)
+    if keyboard is not None:
+        state.remember_answer(sent.message_id, conversation)
 
 
 async def rebuild_and_report(update: Update, context: BotContext, what: str, full: bool = False) -> None:
@@ -357,10 +332,8 @@ async def sources(update: Update, context: BotContext) -> None:
 async def reset(update: Update, context: BotContext) -> None:
     """Forget this chat's conversation."""
     assert update.effective_chat is not None and update.effective_message is not None
-    async with context.chat_lock(update.effective_chat.id):
-        conversation = context.conversation
-        conversation.reset()
-        context.chat_data[CONVERSATION_KEY] = conversation
+    async with context.states.chat(update.effective_chat.id) as state:
+        state.conversation.reset()
     await update.effective_message.reply_text(RESET_TEXT)
 
 
@@ -402,14 +375,15 @@ async def on_show_passage(update: Update, context: BotContext) -> None:
 
 async def on_more(update: Update, context: BotContext) -> None:
     """The "More" button: the next best passages for the question of the answer it is under."""
-    query = update.callback_query
-    assert query is not None and query.message is not None
-    after_answer = usable_conversation(context.chat_data.get(ANSWERS_KEY, {}).get(query.message.message_id))
-    if after_answer is None:
-        await acknowledge(query, OLD_ANSWER, show_alert=True)
-        return
-    await acknowledge(query)
-    await answer_question(update, context, MORE_QUESTION, continuing=after_answer)
+    query, chat = update.callback_query, update.effective_chat
+    assert query is not None and query.message is not None and chat is not None
+    async with context.states.chat(chat.id) as state:
+        after_answer = state.answers.get(query.message.message_id)
+        if after_answer is None:
+            await acknowledge(query, OLD_ANSWER, show_alert=True)
+            return
+        await acknowledge(query)
+        await answer_in_chat(update, context, state, MORE_QUESTION, continuing=after_answer)
 
 
 async def on_example(update: Update, context: BotContext) -> None:
@@ -492,7 +466,9 @@ async def on_error(update: object, context: BotContext) -> None:
 
 
 async def post_init(application: Application) -> None:  # type: ignore[type-arg]
-    """Register the command menu and warm the engine up once the token is known to work."""
+    """Check the state store, register the command menu and warm the engine up once the token is known to work."""
+    states: ChatStates = application.bot_data[STATES_KEY]
+    await states.check()
     await application.bot.set_my_commands(BOT_COMMANDS)
     engine: Engine = application.bot_data[ENGINE_KEY]
     # The model loads lazily; loading it now spares the first user a wait of several seconds.
@@ -500,29 +476,32 @@ async def post_init(application: Application) -> None:  # type: ignore[type-arg]
     logger.info("Telegram bot @%s is up; answering questions", application.bot.username)
 
 
+async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+    """Write pending chat states and close the store's connections."""
+    states: ChatStates = application.bot_data[STATES_KEY]
+    await states.close()
+
+
 # --------------------------------------------------------------------------- wiring
 
 
 def build_application(settings: Settings, engine: Engine) -> Application:  # type: ignore[type-arg]
     """The one place the Application is built: persistence, rate limiter, handlers."""
-    settings.conversation_state_file.parent.mkdir(parents=True, exist_ok=True)
     builder = (
         Application.builder()
         .token(settings.telegram_token)
         .context_types(ContextTypes(context=BotContext))
-        .persistence(ConversationStore(settings.conversation_state_file))
         .rate_limiter(RetryingRateLimiter())
         .concurrent_updates(True)
         .post_init(post_init)
+        .post_shutdown(post_shutdown)
     )
     if settings.telegram_base_url:
         builder = builder.base_url(settings.telegram_base_url)
     if settings.telegram_base_file_url:
         builder = builder.base_file_url(settings.telegram_base_file_url)
     application = builder.build()
-    application.bot_data.update(
-        {ENGINE_KEY: engine, SETTINGS_KEY: settings, LOCKS_KEY: weakref.WeakValueDictionary()}
-    )
+    application.bot_data.update({ENGINE_KEY: engine, SETTINGS_KEY: settings, STATES_KEY: open_chat_states(settings)})
 
     application.add_handler(TypeHandler(Update, check_allowed), group=-1)
     application.add_handler(CommandHandler("start", start))
@@ -564,6 +543,9 @@ def run_bot(settings: Settings, engine: Engine) -> int:
             return EXIT_USAGE
         except NetworkError as exc:
             print(f"{PROG}: error: {API_UNREACHABLE.format(error=exc)}", file=sys.stderr)
+            return EXIT_FAILURE
+        except StateUnavailableError as exc:
+            print(f"{PROG}: error: {exc}", file=sys.stderr)
             return EXIT_FAILURE
     logger.info("Telegram bot stopped")
     return EXIT_OK

@@ -94,6 +94,23 @@ def corpus_copy(tmp_path) -> Path:
     return target
 
 
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """A real redis-server on 127.0.0.1 for the session (skipped locally, failed in CI, when missing)."""
+    from redis_server import RedisServer
+
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server) -> str:
+    """The URL of an empty Redis database."""
+    redis_server.flush()
+    return redis_server.url
+
+
 @pytest.fixture
 def fake_encoder() -> CountingEncoder:
     return CountingEncoder()

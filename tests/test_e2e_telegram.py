@@ -10,7 +10,7 @@ shutdown and that the token appears nowhere in its output.
 from __future__ import annotations
 
 import os
-import pickle
+import json
 import shutil
 import signal
 import subprocess
@@ -211,5 +211,5 @@ def test_the_bot_stops_cleanly_keeps_conversations_and_never_prints_the_token(li
     assert "is up" in output and "Traceback" not in output
     secret = live_bot.fake.token.split(":", 1)[1]
     assert live_bot.fake.token not in output and secret not in output
-    state = pickle.loads((live_bot.index / "conversations.pickle").read_bytes())
-    assert state["chat_data"][USER]["conversation"].last_query == "What is the capital of France?"
+    state = json.loads((live_bot.index / "conversations.json").read_text(encoding="utf-8"))
+    assert state["chats"][str(USER)]["conversation"]["last_query"] == "What is the capital of France?"

@@ -13,7 +13,6 @@ import asyncio
 import dataclasses
 import json
 import logging
-import pickle
 import shutil
 import threading
 import time
@@ -258,10 +257,11 @@ def test_the_api_away_for_ten_seconds_loses_nothing(fake, settings, engine, capl
     "damage",
     [
         b"",
-        pickle.dumps({"chat_data": {CHAT: {}}, "user_data": {}, "bot_data": {}, "conversations": {}})[:-7],
-        pickle.dumps(["not", "the", "state"]),
+        json.dumps({"chats": {str(CHAT): {"conversation": {"last_query": "x"}}}}).encode()[:-7],
+        json.dumps(["not", "the", "state"]).encode(),
+        b"\x80\x04\x95 a pickle from an older version",
     ],
-    ids=["empty", "truncated", "wrong shape"],
+    ids=["empty", "truncated", "wrong shape", "old pickle"],
 )
 def test_a_damaged_state_file_is_set_aside_and_the_bot_answers(fake, settings, engine, caplog, damage):
     state = settings.conversation_state_file
@@ -275,7 +275,7 @@ def test_a_damaged_state_file_is_set_aside_and_the_bot_answers(fake, settings, e
     assert TRUCE_ANSWER in reply["plain_text"]
     assert any("is damaged" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
     assert state.with_name(state.name + ".damaged").read_bytes() == damage
-    assert isinstance(pickle.loads(state.read_bytes())["chat_data"][CHAT]["conversation"], Conversation)
+    assert json.loads(state.read_bytes())["chats"][str(CHAT)]["conversation"]["last_query"] == TRUCE
 
 
 def damage_manifest(index_dir: Path) -> None:

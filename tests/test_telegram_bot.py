@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import pickle
+import json
+import stat
 import shutil
 import threading
 from collections.abc import Awaitable, Callable, Iterator
@@ -46,13 +47,14 @@ from bot.telegram_app import (
     NOT_ADMIN_UPLOAD,
     OLD_ANSWER,
     RESET_TEXT,
+    STATES_KEY,
     TYPING_DELAY_SECONDS,
     bot_logging,
     build_application,
     post_init,
     run_bot,
-    usable_conversation,
 )
+from bot.state import ChatState
 from conftest import CORPUS
 from fake_bot_api import FakeBotApi, parse_html
 from index.corpus_admin import MAX_ARTICLE_BYTES
@@ -129,7 +131,7 @@ def settings(fake: FakeBotApi, seed_index: Path, tmp_path: Path) -> Settings:
         telegram_base_url=fake.base_url,
         telegram_base_file_url=fake.base_file_url,
         admin_ids=frozenset({ADMIN}),
-        state_file=tmp_path / "state" / "conversations.pickle",
+        state_file=tmp_path / "state" / "conversations.json",
     )
 
 
@@ -307,7 +309,8 @@ def test_more_on_an_older_answer_continues_that_answer(fake, settings, engine):
 def test_more_on_a_forgotten_answer_says_so(fake, settings, engine):
     async def scenario(bot: BotHarness) -> list:
         [truce] = await bot.send(TRUCE)
-        bot.app.chat_data[CHAT].clear()  # as if the answer were long gone
+        async with bot.app.bot_data[STATES_KEY].chat(CHAT) as state:
+            state.answers.clear()  # as if the answer were long gone
         return await bot.press(truce, "more")
 
     assert play(settings, engine, fake, scenario) == []
@@ -510,6 +513,8 @@ def test_conversation_survives_a_restart(fake, settings, engine):
     state = settings.conversation_state_file
     assert state.is_file()
     assert [p.name for p in state.parent.iterdir()] == [state.name]  # written via a temporary file, then replaced
+    assert stat.S_IMODE(state.stat().st_mode) == 0o600  # conversations are private
+    assert json.loads(state.read_text(encoding="utf-8"))["chats"][str(CHAT)]["conversation"]["last_query"] == CEASEFIRE
     [after_restart] = play(settings, engine, fake, second)
     assert LATER_ON_CEASEFIRE in after_restart["plain_text"]
 
@@ -517,26 +522,27 @@ def test_conversation_survives_a_restart(fake, settings, engine):
 def test_a_damaged_state_file_is_logged_and_replaced(fake, settings, engine, caplog):
     state = settings.conversation_state_file
     state.parent.mkdir(parents=True)
-    state.write_bytes(b"this is not a pickle")
+    state.write_bytes(b"this is not JSON")
 
     async def scenario(bot: BotHarness) -> list:
         return await bot.send(TRUCE)
 
-    with caplog.at_level(logging.WARNING, logger="bot.telegram_app"):
+    with caplog.at_level(logging.WARNING, logger="bot.state"):
         [reply] = play(settings, engine, fake, scenario)
     assert "no representatives of the armed opposition" in reply["plain_text"]
     assert any("damaged" in record.getMessage() for record in caplog.records)
-    assert state.with_name(state.name + ".damaged").read_bytes() == b"this is not a pickle"
-    saved = pickle.loads(state.read_bytes())
-    assert isinstance(saved["chat_data"][CHAT]["conversation"], Conversation)
+    assert state.with_name(state.name + ".damaged").read_bytes() == b"this is not JSON"
+    saved = json.loads(state.read_bytes())
+    assert saved["chats"][str(CHAT)]["conversation"]["last_query"] == TRUCE
 
 
 def test_a_conversation_saved_by_an_older_version_is_upgraded():
-    old = Conversation(last_query=TRUCE)
-    del old.__dict__["shown"]  # as if pickled before the field existed
-    upgraded = usable_conversation(old)
-    assert upgraded is not None and upgraded.last_query == TRUCE and upgraded.shown == []
-    assert usable_conversation({"last_query": TRUCE}) is None
+    old = ChatState(Conversation(last_query=TRUCE, named=("Vladimir Putin",))).to_data()
+    del old["conversation"]["shown"]  # as if saved before the field existed
+    old["conversation"]["mood"] = "cheerful"  # or by a newer version with a field this one lacks
+    upgraded = ChatState.from_data(json.loads(json.dumps(old))).conversation
+    assert upgraded == Conversation(last_query=TRUCE, named=("Vladimir Putin",))
+    assert ChatState.from_data({"conversation": {"last_query": 7}}).conversation == Conversation()
 
 
 # --------------------------------------------------------------------------- admin: uploads and /reindex

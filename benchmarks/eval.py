@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import dataclasses
 import json
 import logging
 import shutil
@@ -34,6 +35,9 @@ from benchmarks import many_outlets
 from bot.conversation import Conversation, resolve
 from bot.engine import Engine, favoured_speaker
 from bot.question import analyse
+from bot.settings import Settings
+from index.encoder import default_encoder
+from index.qdrant_store import QdrantPassages
 from index.articles import load_article
 from index.passages import split_passages
 from index.language.directory import PeopleDirectory
@@ -104,11 +108,16 @@ RANKINGS = {
 }
 
 
+SERVER_SIDE_PARTS = ("dense only", "lexical only")
+
+
 def evaluate_fusion(engine: Engine, items: list[dict[str, Any]]) -> dict[str, float]:
     """Recall@1 and MRR of the seed questions ranked by each part of the hybrid score alone."""
     searcher = engine.searcher
     figures: dict[str, float] = {}
     for name, key in RANKINGS.items():
+        if searcher.remote is not None and name in SERVER_SIDE_PARTS:
+            continue  # Qdrant fuses on the server: the parts never reach the engine
         first, reciprocal = 0, 0.0
         for item in items:
             speaker = favoured_speaker(analyse(item["q"], searcher.snapshot.people, searcher.snapshot.lexical.vocabulary))
@@ -230,6 +239,18 @@ def evaluation_corpus(folder: Path) -> Path:
     return folder
 
 
+def make_engine(corpus: Path, index: Path, name: str, fusion: str = "formula") -> Engine:
+    """An engine over ``corpus``; with SUMMITBOT_QDRANT_PATH/URL set, searching Qdrant (collection ``eval_<name>``)."""
+    settings = Settings.from_env()
+    if settings.qdrant is None:
+        return Engine(corpus, index)
+    encoder = default_encoder()
+    config = dataclasses.replace(settings.qdrant, collection=f"eval_{name}", fusion=fusion)
+    if config.path:  # local mode locks its folder: one per engine
+        config = dataclasses.replace(config, path=str(Path(config.path) / name))
+    return Engine(corpus, index, encoder, QdrantPassages(config, encoder.dimension))
+
+
 def seed_sections(args: argparse.Namespace, scratch: Path) -> tuple[dict[str, dict[str, float]], list[str]]:
     """The seed corpus's sections: retrieval and answers, fusion, speakers, follow-ups."""
     questions = json.loads(QUESTIONS_FILE.read_text(encoding="utf-8"))
@@ -239,7 +260,7 @@ def seed_sections(args: argparse.Namespace, scratch: Path) -> tuple[dict[str, di
             others.setdefault(item["article"], []).append(item)
     sections: dict[str, dict[str, float]] = {}
     corpus = args.corpus or evaluation_corpus(scratch / "corpus")
-    engine = Engine(corpus, args.index or scratch / "index")
+    engine = make_engine(corpus, args.index or scratch / "index", "seed", args.fusion)
     engine.prepare()
     indexed = set(engine.snapshot.manifest.articles)
     sections["Retrieval and answers (seed article)"], failures = evaluate(engine, questions)
@@ -261,7 +282,7 @@ def outlets_sections(scratch: Path) -> tuple[dict[str, dict[str, Any]], list[str
     """The many-outlets sections: reading, answers, per category, follow-ups (files a loader refuses are reported)."""
     questions = many_outlets.load_questions()
     copied = many_outlets.make_corpus(questions, scratch / "outlets-corpus")
-    engine = Engine(scratch / "outlets-corpus", scratch / "outlets-index")
+    engine = make_engine(scratch / "outlets-corpus", scratch / "outlets-index", "outlets")
     try:
         engine.prepare()
     except Exception as exc:  # a corpus the product cannot build is a figure too, not a crash of the evaluation
@@ -290,6 +311,12 @@ def main() -> None:
     parser.add_argument("--index", type=Path, help="index folder (default: a temporary one)")
     parser.add_argument(
         "--section", choices=("all", "seed", "outlets"), default="all", help="which sections to run (default: all)"
+    )
+    parser.add_argument(
+        "--fusion",
+        choices=("formula", "rrf", "dbsf"),
+        default="formula",
+        help="with SUMMITBOT_QDRANT_PATH/URL: fuse on the server by the engine's formula (default) or Qdrant's RRF/DBSF",
     )
     parser.add_argument("--show-failures", action="store_true")
     args = parser.parse_args()

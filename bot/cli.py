@@ -15,7 +15,7 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from bot.settings import TOKEN_MISSING, Settings, SettingsError
+from bot.settings import TOKEN_MISSING, WEBHOOK_URL_MISSING, Settings, SettingsError
 
 if TYPE_CHECKING:  # the engine's modules load with the first command that needs them, keeping --help instant
     from bot.answer import Answer
@@ -80,11 +80,17 @@ def build_parser() -> argparse.ArgumentParser:
         description="An interactive conversation. Type a question; /sources lists the articles, "
         "/reset forgets the conversation, /quit (or Ctrl-D) leaves.",
     )
-    commands.add_parser(
+    run = commands.add_parser(
         "run",
-        help="run the Telegram bot (long polling; needs TELEGRAM_BOT_TOKEN)",
-        description="Run the Telegram bot with long polling until interrupted. Needs TELEGRAM_BOT_TOKEN; "
+        help="run the Telegram bot (long polling, or --webhook; needs TELEGRAM_BOT_TOKEN)",
+        description="Run the Telegram bot until interrupted. Needs TELEGRAM_BOT_TOKEN; "
         "TELEGRAM_BASE_URL and TELEGRAM_BASE_FILE_URL point it at a local Bot API server.",
+    )
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive updates on SUMMITBOT_WEBHOOK_LISTEN for the public SUMMITBOT_WEBHOOK_URL instead of polling; "
+        "several processes sharing SUMMITBOT_REDIS_URL can serve one bot",
     )
 
     index = commands.add_parser("index", help="build, inspect or extend the search index")
@@ -145,8 +151,10 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _engine(settings: Settings, prepare: bool = True):  # type: ignore[no-untyped-def]
     from bot.engine import Engine
     from index.encoder import encoder_for
+    from index.qdrant_store import open_store
 
-    engine = Engine(settings.corpus_dir, settings.index_dir, encoder_for(settings.encoder, settings.index_dir))
+    encoder = encoder_for(settings.encoder, settings.index_dir)
+    engine = Engine(settings.corpus_dir, settings.index_dir, encoder, open_store(settings.qdrant, encoder.dimension))
     if prepare:
         engine.prepare()
     return engine
@@ -183,9 +191,11 @@ def command_run(args: argparse.Namespace, settings: Settings) -> int:
     """``summitbot run``: the Telegram bot."""
     if not settings.telegram_token:
         raise UserError(TOKEN_MISSING)
+    if args.webhook and not settings.webhook_url:
+        raise UserError(WEBHOOK_URL_MISSING)
     from bot.telegram_app import run_bot
 
-    return run_bot(settings, _engine(settings))
+    return run_bot(settings, _engine(settings), webhook=args.webhook)
 
 
 def command_index(args: argparse.Namespace, settings: Settings) -> int:

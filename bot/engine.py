@@ -12,7 +12,7 @@ import logging
 import re
 import unicodedata
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 
@@ -26,6 +26,9 @@ from index.live import LiveIndex
 from index.search import Hit, HybridSearcher, speaker_matches
 from index.language.directory import PeopleDirectory
 from index.store import IndexCorruptError, Snapshot
+
+if TYPE_CHECKING:
+    from index.qdrant_store import QdrantPassages
 
 logger = logging.getLogger(__name__)
 
@@ -91,11 +94,14 @@ def clean_question(question: str) -> str:
 class Engine:
     """Answers questions about the corpus; safe to call from several threads."""
 
-    def __init__(self, corpus_dir: Path, index_dir: Path, encoder: Encoder | None = None) -> None:
+    def __init__(
+        self, corpus_dir: Path, index_dir: Path, encoder: Encoder | None = None, store: "QdrantPassages | None" = None
+    ) -> None:
         self.corpus_dir = corpus_dir
         self.index_dir = index_dir
         self.encoder = encoder or default_encoder()
-        self._live = LiveIndex(index_dir, self.encoder)
+        self.store = store  # Qdrant, when a setting selects it; None: search the build's own files
+        self._live = LiveIndex(index_dir, self.encoder, store)
 
     @property
     def searcher(self) -> HybridSearcher:
@@ -110,6 +116,9 @@ class Engine:
     def prepare(self) -> BuildReport | None:
         """Build the index when it is missing, damaged or older than the corpus."""
         manifest, stale, reason = index_state(self.corpus_dir, self.index_dir, self.encoder)
+        if manifest is not None and not stale and self.store is not None and not self.store.holds(manifest):
+            logger.info("The Qdrant collection differs from the index; bringing it in line")
+            return self.rebuild()
         if manifest is not None and not stale:
             try:
                 self._live.searcher()
@@ -124,7 +133,7 @@ class Engine:
 
     def rebuild(self, full: bool = False) -> BuildReport:
         """Build (incrementally unless ``full``) and serve the new index."""
-        return build_index(self.corpus_dir, self.index_dir, self.encoder, full=full)
+        return build_index(self.corpus_dir, self.index_dir, self.encoder, full=full, store=self.store)
 
     def ask(self, question: str, conversation: Conversation | None = None) -> Answer:
         """Answer one turn; ``conversation`` carries context between turns."""

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
+
+if TYPE_CHECKING:
+    from index.qdrant_store import QdrantConfig
 
 DEFAULT_CORPUS_DIR = Path("corpus")
 DEFAULT_INDEX_DIR = Path(".summitbot-index")
@@ -15,6 +21,13 @@ ENV_FILE = ".env"
 STATE_FILE_NAME = "conversations.json"
 DEFAULT_ENCODER = "onnx"
 ENCODERS = (DEFAULT_ENCODER, "sentence-transformers")
+DEFAULT_WEBHOOK_LISTEN = "127.0.0.1:8080"
+DEFAULT_QDRANT_COLLECTION = "summitbot_passages"
+WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as secret_token
+WEBHOOK_URL_MISSING = (
+    "SUMMITBOT_WEBHOOK_URL is not set: `run --webhook` needs the public HTTPS address Telegram posts to, "
+    "e.g. https://bot.example.org/telegram"
+)
 TOKEN_MISSING = "TELEGRAM_BOT_TOKEN is not set: put the token from @BotFather in the environment or .env"
 
 
@@ -29,6 +42,14 @@ def _ids(value: str | None, variable: str) -> frozenset[int]:
         return frozenset(int(part) for part in value.replace(" ", "").split(",") if part)
     except ValueError:
         raise SettingsError(f"{variable} must be comma-separated Telegram user ids, got {value!r}") from None
+
+
+def _count(value: str, variable: str) -> int:
+    if not value:
+        return 1
+    if not value.isdigit() or int(value) < 1:
+        raise SettingsError(f"{variable} must be a whole number of at least 1, got {value!r}")
+    return int(value)
 
 
 @dataclass(frozen=True)
@@ -48,6 +69,15 @@ class Settings:
     encoder: str = DEFAULT_ENCODER
     # SUMMITBOT_REDIS_URL: conversations, per-chat locks and update dedupe in Redis (several replicas)
     redis_url: str = field(default="", repr=False)
+    webhook_listen: str = DEFAULT_WEBHOOK_LISTEN  # SUMMITBOT_WEBHOOK_LISTEN: host:port this replica listens on
+    webhook_url: str = ""  # SUMMITBOT_WEBHOOK_URL: the public URL Telegram posts updates to
+    webhook_secret: str = field(default="", repr=False)  # SUMMITBOT_WEBHOOK_SECRET (default: derived from the token)
+    qdrant_url: str = ""  # SUMMITBOT_QDRANT_URL: passages in a Qdrant server or cluster
+    qdrant_api_key: str = field(default="", repr=False)  # SUMMITBOT_QDRANT_API_KEY
+    qdrant_path: str = ""  # SUMMITBOT_QDRANT_PATH: passages in Qdrant's local mode, in this folder
+    qdrant_collection: str = DEFAULT_QDRANT_COLLECTION  # SUMMITBOT_QDRANT_COLLECTION
+    qdrant_shards: int = 1  # SUMMITBOT_QDRANT_SHARDS: shards of a new collection
+    qdrant_replicas: int = 1  # SUMMITBOT_QDRANT_REPLICAS: copies of each shard in a cluster
 
     @property
     def conversation_state_file(self) -> Path:
@@ -58,6 +88,40 @@ class Settings:
     def state_namespace(self) -> str:
         """Prefix of this bot's keys in a shared store: the bot id (the token's public part)."""
         return f"summitbot:{self.telegram_token.partition(':')[0] or 'bot'}"
+
+    @property
+    def webhook_address(self) -> tuple[str, int]:
+        """Host and port of SUMMITBOT_WEBHOOK_LISTEN."""
+        host, _, port = self.webhook_listen.rpartition(":")
+        return host.strip("[]") or "0.0.0.0", int(port)
+
+    @property
+    def webhook_path(self) -> str:
+        """The path updates are posted to: the path of the public URL (a load balancer forwards it unchanged)."""
+        return urlsplit(self.webhook_url).path or "/"
+
+    @property
+    def webhook_secret_token(self) -> str:
+        """The secret Telegram sends with every update: SUMMITBOT_WEBHOOK_SECRET, or one derived from the token.
+
+        Derived, every replica of one bot computes the same secret without another setting to share.
+        """
+        return self.webhook_secret or hashlib.sha256(f"summitbot-webhook:{self.telegram_token}".encode()).hexdigest()
+
+    @property
+    def qdrant(self) -> "QdrantConfig | None":
+        """The Qdrant collection the passages live in, or None for the build's own files (the default)."""
+        if not (self.qdrant_url or self.qdrant_path):
+            return None
+        from index.qdrant_store import QdrantConfig  # qdrant-client loads only when selected
+        return QdrantConfig(
+            collection=self.qdrant_collection,
+            url=self.qdrant_url,
+            api_key=self.qdrant_api_key,
+            path=self.qdrant_path,
+            shards=self.qdrant_shards,
+            replicas=self.qdrant_replicas,
+        )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> "Settings":
@@ -75,6 +139,17 @@ class Settings:
         encoder = get("SUMMITBOT_ENCODER") or DEFAULT_ENCODER
         if encoder not in ENCODERS:
             raise SettingsError(f"SUMMITBOT_ENCODER must be one of {', '.join(ENCODERS)}, got {encoder!r}")
+        listen = get("SUMMITBOT_WEBHOOK_LISTEN") or DEFAULT_WEBHOOK_LISTEN
+        if not re.fullmatch(r"(?:\[[0-9a-fA-F:]+\]|[^:\s]*):\d{1,5}", listen) or int(listen.rpartition(":")[2]) > 65535:
+            raise SettingsError(f"SUMMITBOT_WEBHOOK_LISTEN must be host:port, e.g. 0.0.0.0:8080, got {listen!r}")
+        webhook_url = get("SUMMITBOT_WEBHOOK_URL")
+        if webhook_url and urlsplit(webhook_url).scheme not in ("https", "http"):
+            raise SettingsError(f"SUMMITBOT_WEBHOOK_URL must be an https:// address, got {webhook_url!r}")
+        secret = get("SUMMITBOT_WEBHOOK_SECRET")
+        if secret and not WEBHOOK_SECRET_PATTERN.match(secret):
+            raise SettingsError("SUMMITBOT_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        if get("SUMMITBOT_QDRANT_URL") and get("SUMMITBOT_QDRANT_PATH"):
+            raise SettingsError("set SUMMITBOT_QDRANT_URL (a server) or SUMMITBOT_QDRANT_PATH (local mode), not both")
         return cls(
             corpus_dir=Path(get("SUMMITBOT_CORPUS_DIR") or DEFAULT_CORPUS_DIR),
             index_dir=Path(get("SUMMITBOT_INDEX_DIR") or DEFAULT_INDEX_DIR),
@@ -86,4 +161,13 @@ class Settings:
             state_file=Path(state) if state else None,
             encoder=encoder,
             redis_url=get("SUMMITBOT_REDIS_URL"),
+            webhook_listen=listen,
+            webhook_url=webhook_url,
+            webhook_secret=secret,
+            qdrant_url=get("SUMMITBOT_QDRANT_URL"),
+            qdrant_api_key=get("SUMMITBOT_QDRANT_API_KEY"),
+            qdrant_path=get("SUMMITBOT_QDRANT_PATH"),
+            qdrant_collection=get("SUMMITBOT_QDRANT_COLLECTION") or DEFAULT_QDRANT_COLLECTION,
+            qdrant_shards=_count(get("SUMMITBOT_QDRANT_SHARDS"), "SUMMITBOT_QDRANT_SHARDS"),
+            qdrant_replicas=_count(get("SUMMITBOT_QDRANT_REPLICAS"), "SUMMITBOT_QDRANT_REPLICAS"),
         )

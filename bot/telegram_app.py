@@ -69,6 +69,7 @@ from bot.render import (
 from bot.settings import TOKEN_MISSING, Settings
 from bot.telegram_delivery import RetryingRateLimiter
 from bot.telegram_logging import bot_logging
+from bot.webhook import serve_webhook
 from bot.state import ChatState, ChatStates, StateUnavailableError, open_chat_states
 from index.articles import ArticleError
 from index.corpus_admin import MAX_ARTICLE_BYTES, safe_article_name, store_article
@@ -528,16 +529,19 @@ def build_application(settings: Settings, engine: Engine) -> Application:  # typ
     return application
 
 
-def run_bot(settings: Settings, engine: Engine) -> int:
-    """Run the bot with long polling until interrupted; returns the process exit code."""
+def run_bot(settings: Settings, engine: Engine, webhook: bool = False) -> int:
+    """Run the bot with long polling (or its webhook) until interrupted; returns the process exit code."""
     if not settings.telegram_token:
         print(f"{PROG}: error: {TOKEN_MISSING}", file=sys.stderr)
         return EXIT_USAGE
     application = build_application(settings, engine)
-    asyncio.set_event_loop(asyncio.new_event_loop())  # run_polling closes its loop; a fresh one per run
     with bot_logging(settings.telegram_token):
         try:
-            application.run_polling(allowed_updates=ALLOWED_UPDATES)
+            if webhook:
+                asyncio.run(serve_webhook(application, application.bot_data[STATES_KEY], settings, ALLOWED_UPDATES))
+            else:
+                asyncio.set_event_loop(asyncio.new_event_loop())  # run_polling closes its loop; a fresh one per run
+                application.run_polling(allowed_updates=ALLOWED_UPDATES)
         except InvalidToken:
             print(f"{PROG}: error: {TOKEN_REJECTED}", file=sys.stderr)
             return EXIT_USAGE

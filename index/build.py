@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -34,6 +35,9 @@ from index.store import (
     read_manifest,
     write_build,
 )
+
+if TYPE_CHECKING:
+    from index.qdrant_store import QdrantPassages
 
 logger = logging.getLogger(__name__)
 
@@ -122,8 +126,10 @@ def _split_or_reuse(
     return passages, people_by_article
 
 
-def build_index(corpus_dir: Path, index_dir: Path, encoder: Encoder, full: bool = False) -> BuildReport:
-    """Index the corpus into ``index_dir``; serialised with other builds by a lock."""
+def build_index(
+    corpus_dir: Path, index_dir: Path, encoder: Encoder, full: bool = False, store: "QdrantPassages | None" = None
+) -> BuildReport:
+    """Index the corpus into ``index_dir`` (and bring ``store`` in line); serialised with other builds by a lock."""
     started = time.perf_counter()
     with BuildLock(index_dir):
         hashes = corpus_hashes(corpus_dir)
@@ -168,6 +174,8 @@ def build_index(corpus_dir: Path, index_dir: Path, encoder: Encoder, full: bool 
             analysis_version=ANALYSIS_VERSION,
         )
         report.build = write_build(index_dir, manifest, passages, people_by_article, embeddings)
+        if store is not None:
+            store.sync(passages, embeddings, {key: entry.content_hash for key, entry in entries.items()})
     logger.info("Index built: %s", report.summary())
     return report
 

@@ -75,6 +75,8 @@ class Encoder(Protocol):
 
 def encode_in_batches(texts: list[str], encode_batch: Callable[[list[str]], np.ndarray], batch_size: int) -> np.ndarray:
     """Embed ``texts`` with ``encode_batch``: a query at once, a build as length-sorted batches in parallel."""
+    if not texts:  # a rebuild that changed nothing; the model refuses an empty batch
+        return np.zeros((0, DIMENSION), dtype=np.float32)
     if len(texts) <= QUERY_BATCH_MAX:
         return np.asarray(encode_batch(texts), dtype=np.float32).reshape(len(texts), DIMENSION)
     from tqdm.auto import tqdm

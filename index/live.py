@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 
 from index.encoder import Encoder
-from index.search import HybridSearcher
+from index.search import HybridSearcher, RemoteRanking
 from index.store import IndexUnavailableError, current_build, load_snapshot
 
 logger = logging.getLogger(__name__)
@@ -24,9 +24,10 @@ LOAD_ATTEMPTS = 10  # builds landing while we load can remove the folder we were
 class LiveIndex:
     """Hands out the searcher of the newest build; safe to use from many threads."""
 
-    def __init__(self, index_dir: Path, encoder: Encoder) -> None:
+    def __init__(self, index_dir: Path, encoder: Encoder, remote: RemoteRanking | None = None) -> None:
         self.index_dir = index_dir
         self.encoder = encoder
+        self.remote = remote  # a passage store that ranks on its server (Qdrant), or None: the build's files
         self._lock = threading.Lock()
         self._searcher: HybridSearcher | None = None
 
@@ -51,6 +52,6 @@ class LiveIndex:
                     return self._searcher
                 if self._searcher is not None:
                     logger.info("Switched to index build %s (%d passages)", snapshot.build, len(snapshot.passages))
-                self._searcher = HybridSearcher(snapshot, self.encoder)
+                self._searcher = HybridSearcher(snapshot, self.encoder, self.remote)
                 return self._searcher
         raise AssertionError("unreachable")  # pragma: no cover

@@ -13,8 +13,9 @@ from __future__ import annotations
 import functools
 import itertools
 import logging
+import math
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, Protocol
 
 import numpy as np
 
@@ -100,12 +101,24 @@ def _best_first(scores: np.ndarray) -> Iterator[int]:
         yield from map(int, part[np.argsort(-scores[part], kind="stable")])
 
 
-class HybridSearcher:
-    """Ranks the passages of one snapshot for a standalone query."""
+class RemoteRanking(Protocol):
+    """A passage store that ranks on its own server with the fused score (index.qdrant_store)."""
 
-    def __init__(self, snapshot: Snapshot, encoder: Encoder) -> None:
+    def ranked(self, vector: np.ndarray, query: str, speaker: str | None, limit: int) -> list[tuple[str, float]]:
+        """Passage ids and scores (speaker bonus included), best first."""
+
+    def relevance(self, vector: np.ndarray, query: str, passage_ids: list[str]) -> dict[str, float]:
+        """The fused relevance of the given passages, by passage id."""
+
+
+class HybridSearcher:
+    """Ranks the passages of one snapshot for a standalone query (here, or on a ``remote`` store's server)."""
+
+    def __init__(self, snapshot: Snapshot, encoder: Encoder, remote: RemoteRanking | None = None) -> None:
         self.snapshot = snapshot
         self.encoder = encoder
+        self.remote = remote
+        self._positions: dict[str, int] | None = None
         # Per-snapshot facts that every query would otherwise recompute over all passages.
         self._follows = follows_in_article(snapshot.passages)
         self._speaks = speakers_index(snapshot.passages)
@@ -135,8 +148,18 @@ class HybridSearcher:
             self._speaks_mask[speaker] = mask
         return self._speaks_mask[speaker]
 
+    def _position(self, passage_id: str) -> int | None:
+        """Where a passage stands in this snapshot (None for one the snapshot lacks)."""
+        if self._positions is None:
+            self._positions = {passage.id: i for i, passage in enumerate(self.snapshot.passages)}
+        return self._positions.get(passage_id)
+
     def relevance(self, query: str, ids: np.ndarray) -> np.ndarray:
         """The fused relevance of the passages ``ids`` for ``query``."""
+        if self.remote is not None:
+            wanted = [self.snapshot.passages[int(i)].id for i in ids]
+            found = self.remote.relevance(self.query_vector(query), query, wanted)
+            return np.array([found.get(pid, 0.0) for pid in wanted], dtype=np.float32)
         return fuse(self.snapshot.dense.similarity(self.query_vector(query), ids), self._lexical(query)[ids])
 
     def topic_gain(self, query: str, speaker: str) -> np.ndarray:
@@ -154,6 +177,9 @@ class HybridSearcher:
         """The candidate passages for ``query``, best first, each made only when the caller gets to it."""
         passages = self.snapshot.passages
         if not passages:
+            return
+        if self.remote is not None:
+            yield from self._ranked_remotely(query, speaker)
             return
         vector = self.query_vector(query)
         lexical = self._lexical(query)
@@ -178,3 +204,14 @@ class HybridSearcher:
                 dense=float(dense[o]),
                 lexical=float(lexical[candidates[o]]),
             )
+
+    def _ranked_remotely(self, query: str, speaker: str | None) -> Iterator[Hit]:
+        """The remote store's ranking; its score parts stay on the server (``dense``/``lexical`` are NaN)."""
+        limit = 2 * CANDIDATES + (len(self.speaks(speaker)) if speaker else 0)
+        for passage_id, score in self.remote.ranked(self.query_vector(query), query, speaker, limit):  # type: ignore[union-attr]
+            index = self._position(passage_id)
+            if index is None:
+                continue  # a point of a build newer than this snapshot
+            passage = self.snapshot.passages[index]
+            bonus = SPEAKER_BONUS if speaker and speaker_matches(passage, speaker) else 0.0
+            yield Hit(index=index, passage=passage, score=score, relevance=score - bonus, dense=math.nan, lexical=math.nan)

@@ -175,7 +175,7 @@ def build_index(
         )
         report.build = write_build(index_dir, manifest, passages, people_by_article, embeddings)
         if store is not None:
-            store.sync(passages, embeddings, {key: entry.content_hash for key, entry in entries.items()})
+            store.sync(passages, embeddings, {key: entry.content_hash for key, entry in entries.items()}, full=full)
     logger.info("Index built: %s", report.summary())
     return report
 

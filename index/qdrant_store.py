@@ -169,13 +169,19 @@ class QdrantPassages:
         """True when the collection holds exactly the articles of ``manifest``, as they are there."""
         return self.versions() == {article_version(key, entry.content_hash) for key, entry in manifest.articles.items()}
 
-    def sync(self, passages: list[Passage], embeddings: np.ndarray, hashes: dict[str, str]) -> tuple[int, int]:
-        """Bring the collection in line with a build: articles upserted and deleted (counted), one at a time."""
+    def sync(
+        self, passages: list[Passage], embeddings: np.ndarray, hashes: dict[str, str], full: bool = False
+    ) -> tuple[int, int]:
+        """Bring the collection in line with a build: articles upserted and deleted (counted), one at a time.
+
+        ``full`` replaces every article (new BM25 weights after the corpus changed a lot).
+        """
         from qdrant_client import models
 
         wanted = {article_version(article, digest): article for article, digest in hashes.items()}
         present = self.versions()
-        stale = present - set(wanted)
+        stale = set(present) if full else present - set(wanted)
+        present = present - stale
         for version in stale:
             self._client.delete(
                 self.config.collection,

@@ -77,6 +77,9 @@ def test_each_build_upserts_and_deletes_only_the_articles_that_changed(tmp_path,
     build_index(corpus_copy, index, fake_encoder, store=store)
     assert store.versions() == before
     assert hashes[SEED] in next(iter(before))
+    snapshot = load_snapshot(index, fake_encoder.name, fake_encoder.dimension)
+    assert store.sync(snapshot.passages, snapshot.embeddings, hashes) == (0, 0)  # in line: nothing to do
+    assert store.sync(snapshot.passages, snapshot.embeddings, hashes, full=True) == (1, 1)  # --full: replaced
 
 
 def test_a_point_carries_everything_a_passage_needs(tmp_path, fake_encoder, store):

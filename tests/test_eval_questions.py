@@ -23,3 +23,23 @@ def test_the_set_is_as_large_as_the_issue_asks() -> None:
     assert len(questions["answerable"]) + len(questions["unanswerable"]) >= MIN_QUESTIONS
     assert len(questions["unanswerable"]) >= MIN_UNANSWERABLE
     assert all(kinds.count(kind) >= count for kind, count in MIN_PER_KIND.items())
+
+
+QUOTE_IN_TWO_OUTLETS = {
+    "gold": ["Ankara's nightmare"],
+    "once": ["Ankara's nightmare"],
+    "outlets": ["Reuters", "Morning Ledger"],
+}
+
+
+def test_a_quote_shown_once_with_both_outlets_named_is_right() -> None:
+    answer = "Selim Kaya: “Ankara's nightmare is not the battle itself”\n  — Reuters, 7 September 2018; also The Morning Ledger"
+    assert many_outlets.answer_is_right(QUOTE_IN_TWO_OUTLETS, True, answer)
+
+
+def test_a_quote_shown_twice_or_without_its_outlets_is_wrong() -> None:
+    twice = "Ankara's nightmare … — Reuters\nAnkara's nightmare … — The Morning Ledger"
+    unnamed = "Selim Kaya: “Ankara's nightmare is not the battle itself” — 7 September 2018"
+    assert not many_outlets.answer_is_right(QUOTE_IN_TWO_OUTLETS, True, twice)
+    assert not many_outlets.answer_is_right(QUOTE_IN_TWO_OUTLETS, True, unnamed)
+    assert not many_outlets.answer_is_right(QUOTE_IN_TWO_OUTLETS, False, "Ankara's nightmare — Reuters, The Morning Ledger")

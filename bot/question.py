@@ -59,7 +59,8 @@ QUANTITY_EXPRESSION = re.compile(
 )
 CAPITALISED_RUN = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]*[\w](?:\s+(?:al-|de\s+|of\s+)?[A-Z][\w'’-]*[\w])*")
 LOWERCASE_SPEAKER = re.compile(
-    r"\b(?:did|does|do|would|will|has|have)\s+([a-z][\w-]+)\s+(?:say|think|want|suggest|propose|mean|claim)\b"
+    r"\b(?:did|does|do|would|will|has|have)\s+(?!(?:he|she|they|it|we|you|i)\b)([a-z][\w-]+)\s+"
+    r"(?:say|think|want|suggest|propose|mean|claim)\b"
 )
 QUESTION_OPENERS = frozenset(
     "what who whom whose why how where when which is are was were did does do can could would should will "

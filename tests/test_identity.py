@@ -17,8 +17,10 @@ import pytest
 from conftest import CORPUS, DATA, SEED
 from bot.conversation import Conversation
 from bot.engine import Engine
+from bot.question import analyse
 from index.articles import load_article
 from index.build import build_index
+from index.language.attribution import attribute_speakers
 from index.language.directory import merged_people
 from index.passages import split_passages
 
@@ -115,3 +117,32 @@ def test_she_in_a_follow_up_is_the_woman_just_quoted(many_engine):
     assert answer.found, answer.text
     assert "don't mention" not in answer.text
     assert "Closing the library would have cut off the families" in answer.text
+
+
+def _speakers(*paragraphs: str) -> list[list[str | None]]:
+    _, speech = attribute_speakers(["A Headline For The Story", *paragraphs])
+    return [[quote.speaker for quote in said.quotes] for said in speech[1:]]
+
+
+def test_a_title_before_an_inverted_subject_is_not_the_name():
+    said = _speakers('"What Putin offered was time, not a truce," said Dr. Miriam Adler, a senior fellow at a Geneva centre.')
+    assert said == [["Miriam Adler"]]
+
+
+def test_he_after_according_to_is_the_source_just_named():
+    said = _speakers(
+        "Peter Grant said the deal was a good one for the province.",
+        'According to Karim Haddad, a researcher in Beirut, the factions will refuse. "They will never sign it," he said.',
+    )
+    assert said == [[], ["Karim Haddad"]]
+
+
+def test_a_spelling_variant_typed_in_lower_case_is_the_person():
+    directory = _directory(CORPUS / f"{SEED}.md", SOCHI)
+    assert directory.names_in("what did ruhani say about the united states") == ["Hassan Rouhani"]
+    assert directory.names_in("What did Rohani say?") == ["Hassan Rouhani"]
+
+
+def test_a_pronoun_is_never_taken_for_a_name_nobody_mentions():
+    directory = _directory(LIBRARY)
+    assert analyse("what did she say about the library", directory, {}).unknown_names == ()

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from index.language.directory import PeopleDirectory, description_spans
 from index.language.names import (
     HONORIFIC_GENDER,
+    HONORIFICS,
     LOCATIVE_PREPOSITIONS,
     NAME,
     NAME_PATTERN,
@@ -77,10 +78,12 @@ APPOSITION_PATTERN = re.compile(
     rf"(?P<name>{NAME}),\s+(?P<desc>(?:an?\s+|{DETERMINER}){ROLE}{OF_SUFFIX})(?=\s*[,.;:]|\s+who\b)"
 )
 REVERSE_APPOSITION_PATTERN = re.compile(rf"(?P<desc>\b{DETERMINER}{ROLE}{OF_SUFFIX}),\s+(?P<name>{NAME})\s*,")
+HONORIFIC = rf"(?i:{'|'.join(sorted(HONORIFICS))})"  # "said Dr. Miriam Adler": the title is not the name
 HONORIFIC_PATTERN = re.compile(rf"\b(?P<title>Mr|Mrs|Ms|Miss|Madam)\.?\s+(?P<name>{NAME})")
 # ``said John Smith, the authority's chief engineer`` / ``according to Maria Lopez``: a subject after its verb.
+SOURCE_CUE = re.compile(r"\baccording\s+to\s+$", re.IGNORECASE)
 INVERTED_SUBJECT_PATTERN = re.compile(
-    rf"\s+(?P<name>{NAME})(?![’'\w])(?:\s*,\s+(?:the|an?)\s+(?P<role>[^,.;:“”\"]{{1,60}}?)\s*(?=[,.;:]|$))?"
+    rf"\s+(?:{HONORIFIC}\.?\s+)?(?P<name>{NAME})(?![’'\w])(?:\s*,\s+(?:the|an?)\s+(?P<role>[^,.;:“”\"]{{1,60}}?)\s*(?=[,.;:]|$))?"
 )
 # Verbs whose following name is who was spoken to, not who spoke ("told Al Jazeera", "urged Smith").
 OBJECT_VERB_PATTERN = re.compile(r"(?i:told|tells|asked|asks|urged|urges|promised|promises)")
@@ -218,11 +221,13 @@ def _references(masked: str, directory: PeopleDirectory) -> list[_Reference]:
     marked = []
     for ref in found:
         previous = masked[: ref.start].split()[-1:]
+        # "According to Karim Haddad, …" names the source of what follows: a subject, not an object.
+        source = bool(SOURCE_CUE.search(masked[: ref.start]))
         marked.append(
             dataclasses.replace(
                 ref,
                 possessive=bool(POSSESSIVE_START.match(masked[ref.end : ref.end + 2])),
-                after_preposition=bool(previous) and previous[0].lower() in PREPOSITIONS,
+                after_preposition=bool(previous) and previous[0].lower() in PREPOSITIONS and not source,
             )
         )
     return sorted(marked, key=lambda r: r.start)

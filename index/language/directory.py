@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from index.language.identity import SPELLING_SIMILARITY, fuller_name, name_parts, same_name, same_spelling
+from index.language.identity import MIN_FUZZY_CHARS, SPELLING_SIMILARITY, fuller_name, name_parts, same_name, same_spelling
 from index.language.names import (
     CAPITALISED_WORD,
     DEMONYM,
@@ -37,6 +37,7 @@ from index.language.roles import (
 from index.text import fold
 
 MENTION_CACHE_SIZE = 512
+LONG_WORD = re.compile(rf"\b[^\W\d_]{{{MIN_FUZZY_CHARS},}}\b")  # words long enough to be a misspelt surname
 ALIAS_PATTERN_CACHE_SIZE = 4096  # compiled alias alternations, reused across articles with the same people
 WORDS_CACHE_SIZE = 1024
 
@@ -154,7 +155,7 @@ class PeopleDirectory:
 
     def _spelt_like(self, name: str) -> Person | None:
         """The one person whose name ``name`` is another spelling of ("Rohani" for "Hassan Rouhani")."""
-        if not name or not name[:1].isupper():
+        if not name:
             return None
         if " " in name:
             fitting = [person for person in self.people if same_name(name, person.name)]
@@ -257,7 +258,9 @@ class PeopleDirectory:
             person = self.describe(description)
             if person is not None:
                 found.append(Mention(start, end, person))
-        for match in CAPITALISED_WORD.finditer(text):  # "Rohani" for "Rouhani"
+        # "Rohani" for "Rouhani"; in a question typed all in lower case ("what did ruhani say") any long word.
+        words = CAPITALISED_WORD if text != text.lower() else LONG_WORD
+        for match in words.finditer(text):
             if not any(m.start < match.end() and match.start() < m.end for m in found):
                 person = self._spelt_like(match.group(0))
                 if person is not None:

@@ -7,6 +7,7 @@ speaker when the article gives one, and the passage it stands in.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from index.lexical import tokenize
 from index.passages import Passage
 from index.search import Hit, speaker_matches
 from index.language.directory import PeopleDirectory
-from index.language.quotes import Quote, reports_speech
+from index.language.quotes import Quote, reports_speech, same_words
 from index.language.sentences import sentence_spans
 
 MAX_ANSWER_PASSAGES = 2
@@ -36,6 +37,7 @@ class AnswerPart:
     speaker: str | None
     quoted: bool
     passage: Passage
+    also: tuple[Passage, ...] = ()  # other articles that report the same words
 
 
 @dataclass
@@ -55,7 +57,7 @@ class Answer:
         lines = [self.note] if self.note else []
         for part in self.parts:
             lines.append(f"{part_label(part)}“{part.text}”" if part.quoted else display_text(part))
-            lines.append(f"  — {citation(part.passage)}")
+            lines.append(f"  — {citation(part.passage)}{also_reported(part.also)}")
         return "\n".join(lines)
 
 
@@ -85,9 +87,16 @@ def human_date(iso: str) -> str:
 
 
 def citation(passage: Passage) -> str:
-    """Where a passage stands: title, date and paragraph."""
+    """Where a passage stands: outlet, title, date and paragraph."""
     when = human_date(passage.date)
-    return f"{passage.title}{', ' + when if when else ''}, paragraph {passage.paragraph}"
+    outlet = f"{passage.outlet}: " if passage.outlet else ""
+    return f"{outlet}{passage.title}{', ' + when if when else ''}, paragraph {passage.paragraph}"
+
+
+def also_reported(passages: tuple[Passage, ...]) -> str:
+    """"; also reported by Reuters, The Morning Ledger" for words several articles carry, else ""."""
+    names = list(dict.fromkeys(passage.outlet or f"“{passage.title}”" for passage in passages))
+    return f"; also reported by {', '.join(names)}" if names else ""
 
 
 def _quote_at(quotes: tuple[Quote, ...], start: int, end: int) -> Quote | None:
@@ -147,15 +156,46 @@ def compose(
     terms = set(tokenize(query)) - analysis.name_terms
     one_speaker = analysis.speech and len(analysis.speakers) == 1
     depth, ratio = (SPEAKER_ANSWER_PASSAGES, SPEAKER_PASSAGE_RATIO) if one_speaker else (MAX_ANSWER_PASSAGES, SECOND_PASSAGE_RATIO)
-    chosen = [hits[0]] + [hit for hit in hits[1:depth] if hit.score >= ratio * hits[0].score]
+    close = [hit for hit in hits if hit.score >= ratio * hits[0].score]
+    chosen: list[Hit] | None = None
     if len(analysis.speakers) > 1:
         # "What did Putin and Erdogan say?": the best passage of each of them.
         best = (next((hit for hit in hits if speaker_matches(hit.passage, name)), None) for name in analysis.speakers)
-        chosen = list(dict.fromkeys(hit for hit in best if hit is not None)) or chosen
-    parts = [part for hit in chosen for part in passage_parts(hit.passage, analysis, terms, exclude)]
+        chosen = list(dict.fromkeys(hit for hit in best if hit is not None)) or None
+    parts = _gather(chosen or close, depth if chosen is None else len(chosen), hits, analysis, terms, exclude)
     speakers = list(dict.fromkeys(part.speaker for part in parts if part.speaker and part.speaker not in exclude))
     note = f"It was {' and '.join(speakers)}." if analysis.who_said and speakers else ""
     return Answer(question=question, query=query, found=True, parts=parts, hits=hits, note=note)
+
+
+def _gather(
+    candidates: list[Hit],
+    depth: int,
+    hits: list[Hit],
+    analysis: QuestionAnalysis,
+    terms: set[str],
+    exclude: tuple[str, ...],
+) -> list[AnswerPart]:
+    """The words of up to ``depth`` passages, best first, each said once.
+
+    Words another article reports too (a syndicated story, a quote every outlet carried) are
+    shown once, naming the other articles; those passages do not take a place of their own.
+    """
+    parts: list[AnswerPart] = []
+    used: set[str] = set()
+    for hit in hits:
+        candidate = hit in candidates and len(used) < depth
+        fresh = []
+        for part in passage_parts(hit.passage, analysis, terms, exclude):
+            same = next((i for i, old in enumerate(parts) if same_words(old.text, part.text)), None)
+            if same is None:
+                fresh.append(part)
+            elif parts[same].passage.article != part.passage.article and part.passage not in parts[same].also:
+                parts[same] = dataclasses.replace(parts[same], also=(*parts[same].also, part.passage))
+        if candidate and fresh:
+            parts += fresh
+            used.add(hit.passage.id)
+    return parts
 
 
 def speaks_besides(passage: Passage, exclude: tuple[str, ...]) -> bool:

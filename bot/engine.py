@@ -18,6 +18,7 @@ import numpy as np
 
 from bot.answer import MAX_ANSWER_PASSAGES, Answer, compose, human_date, mention_parts, names_topic, speaks_besides
 from bot.conversation import Conversation, Resolution, Turn, resolve
+from bot.events import ArticleSettings, focus
 from bot.question import QUANTITY, gives, QuestionAnalysis, analyse, place_in
 from index.build import BuildReport, build_index, index_state
 from index.encoder import Encoder, default_encoder
@@ -34,7 +35,7 @@ logger = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000
 RELEVANCE_THRESHOLD = 0.22  # calibrated with benchmarks/eval.py; see README
-SEARCH_DEPTH = 5
+SEARCH_DEPTH = 12  # deep enough to find the same quote in several outlets and the event each hit reports
 COVERAGE_TITLES = 5
 KIND_RATIO = 0.6  # a passage giving the time or number asked for may be this much less relevant
 ABOUT_GAIN = 0.08  # naming a topic raises a passage's relevance this much when the passage is about it
@@ -57,7 +58,7 @@ def favoured_speaker(analysis: QuestionAnalysis) -> str | None:
 
 def turn_of(resolution: Resolution, analysis: QuestionAnalysis, answer: Answer, people: PeopleDirectory) -> Turn:
     """What the conversation should remember of an answered turn."""
-    shown = list(dict.fromkeys(part.passage.id for part in answer.parts))
+    shown = list(dict.fromkeys(passage.id for part in answer.parts for passage in (part.passage, *part.also)))
     answer_text = " ".join(part.text for part in answer.parts)
     place = analysis.place
     if WHERE_QUESTION.match(resolution.query):
@@ -102,6 +103,7 @@ class Engine:
         self.encoder = encoder or default_encoder()
         self.store = store  # Qdrant, when a setting selects it; None: search the build's own files
         self._live = LiveIndex(index_dir, self.encoder, store)
+        self._article_settings: tuple[Snapshot, ArticleSettings] | None = None
 
     @property
     def searcher(self) -> HybridSearcher:
@@ -167,6 +169,7 @@ class Engine:
             and (not resolution.exclude or speaks_besides(hit.passage, resolution.exclude))
             and (not asked or any(speaker_matches(hit.passage, name) for name in asked))  # their words only
         )
+        hits = focus(hits, self._settings(searcher).occasion(query), self._settings(searcher))
         if analysis.unknown_names:
             note = f"The articles don't mention {' or '.join(analysis.unknown_names)}. {self.coverage_text()}"
             return Answer(question, query, False, hits=hits, note=note)
@@ -190,6 +193,14 @@ class Engine:
                 return Answer(question, query, False, hits=hits, note=f"The articles don't give that number. {self.coverage_text()}")
             hits = fitting + [hit for hit in hits if hit not in fitting]
         return compose(question, query, hits, analysis, exclude=resolution.exclude)
+
+    def _settings(self, searcher: HybridSearcher) -> ArticleSettings:
+        """The setting (date, names of its lead) of every article of the index serving now."""
+        settings = self._article_settings
+        if settings is None or settings[0] is not searcher.snapshot:
+            settings = (searcher.snapshot, ArticleSettings(searcher.snapshot.passages))
+            self._article_settings = settings  # one assignment: threads see the old pair or the new one
+        return settings[1]
 
     def _speaks_about(self, searcher: HybridSearcher, query: str, analysis: QuestionAnalysis, speaker: str) -> bool:
         """True when some passage where ``speaker`` speaks is about the question's topic."""

@@ -32,6 +32,7 @@ class Passage:
     text: str
     speaker: str | None = None
     quotes: tuple[Quote, ...] = field(default_factory=tuple)
+    outlet: str = ""  # who published the article ("Reuters"); empty when unknown
 
     @property
     def id(self) -> str:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz
+
+from index.text import fold
+
 MIN_QUOTE_WORDS = 4  # shorter quoted spans are scare quotes ("ceasefire"), not speech
+MIN_SHARED_WORDS = 6  # a cut of a quote this long is the same quote
+SAME_WORDS_SIMILARITY = 90.0  # rapidfuzz ratio of two renderings of one quote (a word changed, British spelling)
+WORD = re.compile(r"\w+")
 SPEECH_VERBS = (
     "said|says|say|saying|noted|notes|added|adds|adding|retorted|replied|replies|insisted|insists|"
     "suggested|suggests|told|tells|stated|states|argued|argues|warned|warns|explained|explains|asked|"
@@ -55,6 +62,25 @@ def mask_quotes(paragraph: str, spans: list[tuple[int, int, str]]) -> str:
         for position in range(start + 1, max(start + 1, end - 1)):
             chars[position] = " "
     return "".join(chars)
+
+
+def _words(text: str) -> str:
+    return " ".join(WORD.findall(fold(text)))
+
+
+def same_words(first: str, second: str) -> bool:
+    """True when two quotes or sentences are the same words, as outlets that syndicate a story print them.
+
+    Case, accents, punctuation and quote marks do not count; one may be a cut of the other
+    ("… at our table" and "… at our table, and still less …"), or differ by a word or two.
+    """
+    a, b = _words(first), _words(second)
+    if not a or not b:
+        return False
+    shorter, longer = sorted((a, b), key=len)
+    if len(shorter.split()) >= MIN_SHARED_WORDS and shorter in longer:
+        return True
+    return fuzz.ratio(a, b) >= SAME_WORDS_SIMILARITY
 
 
 def reports_speech(sentence: str) -> bool:

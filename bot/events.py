@@ -1,0 +1,164 @@
+"""Which event a question is about, so an answer keeps to one event at a time.
+
+Coverage of one event spans a few days and many outlets; a corpus may also
+hold reports of an earlier event with the same people (Putin on "the truce" in
+Sochi in 2017 and in Tehran in 2018). A question that names a year or a place
+("in 2017", "at the Tehran summit", "in Sochi") is answered from the articles
+about it: dated that year, or naming that place in their headline or lead. A
+question that names neither is answered from the event most of the best
+passages come from (on a tie, the event most articles report); passages about
+other events wait for "More", and every citation carries its date.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass
+
+from index.passages import Passage
+from index.search import Hit
+from index.text import fold
+
+logger = logging.getLogger(__name__)
+
+EVENT_SPAN_DAYS = 7  # reports of one event are dated within a week of each other
+SUPPORT_RATIO = 0.75  # passages this close to the best one vote for the event the answer is about
+LEAD_PARAGRAPH = 2  # paragraph 1 is the headline, the lead follows: where an article says what it is about
+YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+# "in Sochi", "at the Tehran summit", "during the Astana talks": a place the question puts itself in.
+PLACE_CUE = re.compile(r"\b(?:in|at|during|from)\s+(?:the\s+)?(?P<place>[^\W\d_][\w’'-]*)", re.IGNORECASE)
+EVENT_NOUN = re.compile(
+    r"\b(?P<place>[^\W\d_][\w’'-]*)\s+(?:summit|talks|meeting|conference|congress|visit|trip)\b", re.IGNORECASE
+)
+WORD = re.compile(r"[^\W_][\w’'-]*")
+POSSESSIVE_END = re.compile(r"[’']s$")
+
+
+@dataclass(frozen=True)
+class Occasion:
+    """The years and places a question names as its setting."""
+
+    years: frozenset[str] = frozenset()
+    places: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.years or self.places)
+
+
+@dataclass(frozen=True)
+class ArticleSetting:
+    """When an article is dated and the names its headline and lead give (places, people, years)."""
+
+    date: dt.date | None
+    names: frozenset[str]  # folded
+
+
+class ArticleSettings:
+    """The setting of every article of one snapshot, read once from its passages."""
+
+    def __init__(self, passages: list[Passage]) -> None:
+        heads: dict[str, list[str]] = {}
+        common: dict[str, set[str]] = {}
+        dates: dict[str, str] = {}
+        for passage in passages:
+            dates.setdefault(passage.article, passage.date)
+            if passage.paragraph <= LEAD_PARAGRAPH:
+                heads.setdefault(passage.article, []).append(passage.text)
+            common.setdefault(passage.article, set()).update(w for w in WORD.findall(passage.text) if w.islower())
+        self._settings = {
+            article: ArticleSetting(_date(date), _names_in(heads.get(article, []), common[article]))
+            for article, date in dates.items()
+        }
+        self.places = frozenset(word for setting in self._settings.values() for word in setting.names)
+        self._days = sorted(setting.date.toordinal() for setting in self._settings.values() if setting.date)
+
+    def coverage(self, article: str) -> int:
+        """How many articles report the event of ``article``: those dated within a week of it."""
+        date = self.of(article).date
+        if date is None:
+            return 1
+        day = date.toordinal()
+        return bisect.bisect_right(self._days, day + EVENT_SPAN_DAYS) - bisect.bisect_left(self._days, day - EVENT_SPAN_DAYS)
+
+    def of(self, article: str) -> ArticleSetting:
+        """The setting of ``article`` (undated and unnamed when unknown)."""
+        return self._settings.get(article, ArticleSetting(None, frozenset()))
+
+    def occasion(self, question: str) -> Occasion:
+        """The years and places ``question`` names; a place counts when an article's headline or lead names it."""
+        places = {POSSESSIVE_END.sub("", m.group("place")) for m in (*PLACE_CUE.finditer(question), *EVENT_NOUN.finditer(question))}
+        return Occasion(
+            years=frozenset(YEAR.findall(question)),
+            places=frozenset(fold(place) for place in places if fold(place) in self.places),
+        )
+
+    def about(self, article: str, occasion: Occasion) -> bool:
+        """True when ``article`` is dated in the year asked about (or names it) and names the place asked about."""
+        setting = self.of(article)
+        year_fits = not occasion.years or (
+            str(setting.date.year) in occasion.years if setting.date else bool(occasion.years & setting.names)
+        )
+        place_fits = not occasion.places or bool(occasion.places & setting.names)
+        return year_fits and place_fits
+
+    def same_event(self, first: str, second: str) -> bool:
+        """True when two articles can report one event: dated within a week, or either undated."""
+        a, b = self.of(first).date, self.of(second).date
+        return a is None or b is None or abs((a - b).days) <= EVENT_SPAN_DAYS
+
+
+def _date(iso: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(iso) if iso else None
+    except ValueError:
+        return None
+
+
+def _names_in(head: list[str], common: set[str]) -> frozenset[str]:
+    """Folded names in a headline and lead, and the years they give.
+
+    A capitalised word is a name unless the article also writes it in lower case ("Summit" in a
+    title-case headline, "The" opening a sentence); a dateline's capitals ("SOCHI, Russia —") count.
+    """
+    text = " ".join(head)
+    names = set(YEAR.findall(text))
+    for word in WORD.findall(text):
+        bare = POSSESSIVE_END.sub("", word)
+        if bare[:1].isupper() and bare.lower() not in common:
+            names.add(fold(bare))
+    return frozenset(names)
+
+
+def focus(hits: list[Hit], occasion: Occasion, settings: ArticleSettings) -> list[Hit]:
+    """The hits about one event: the one the question names, else the one most of the best hits report.
+
+    Within it, articles about the occasion asked for come first; hits about other events are left out.
+    """
+    if not hits:
+        return hits
+    named = [hit for hit in hits if occasion and settings.about(hit.passage.article, occasion)]
+    anchor = named[0] if named else _best_supported(hits, settings)
+    kept = [hit for hit in hits if settings.same_event(anchor.passage.article, hit.passage.article)]
+    if named:
+        kept = [hit for hit in kept if hit in named] + [hit for hit in kept if hit not in named]
+    if len(kept) < len(hits):
+        logger.debug("Kept %d of %d hits about the event of %s", len(kept), len(hits), anchor.passage.article)
+    return kept
+
+
+def _best_supported(hits: list[Hit], settings: ArticleSettings) -> Hit:
+    """The best hit of the event most articles among the near-best hits report, then the most covered one."""
+    near = [hit for hit in hits if hit.score >= SUPPORT_RATIO * hits[0].score]
+    best, best_support = hits[0], (0, 0)
+    for hit in near:
+        article = hit.passage.article
+        support = (
+            len({other.passage.article for other in near if settings.same_event(article, other.passage.article)}),
+            settings.coverage(article),
+        )
+        if support > best_support:
+            best, best_support = hit, support
+    return best

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 
-from bot.answer import Answer, AnswerPart, citation, display_text, human_date
+from bot.answer import Answer, AnswerPart, also_reported, citation, display_text, human_date
 from index.language.sentences import sentence_spans
 from index.passages import Passage
 
@@ -68,9 +68,9 @@ def render_part(part: AnswerPart) -> str:
     return text
 
 
-def render_citation(passage: Passage) -> str:
-    """The compact source line under a quote: title, date, paragraph."""
-    return f"<i>— {escape(citation(passage))}</i>"
+def render_citation(passage: Passage, also: tuple[Passage, ...] = ()) -> str:
+    """The compact source line under a quote: outlet, title, date, paragraph, and who else reported it."""
+    return f"<i>— {escape(citation(passage) + also_reported(also))}</i>"
 
 
 def render_answer(answer: Answer, echo_question: bool = False) -> str:
@@ -86,7 +86,8 @@ def render_answer(answer: Answer, echo_question: bool = False) -> str:
     if answer.note:
         paragraphs.append(f"<i>{escape(answer.note)}</i>")
     for passage, parts in cited_passages(answer):
-        paragraphs.append("\n".join([*(render_part(part) for part in parts), render_citation(passage)]))
+        also = tuple(dict.fromkeys(other for part in parts for other in part.also))
+        paragraphs.append("\n".join([*(render_part(part) for part in parts), render_citation(passage, also)]))
     return PARAGRAPH_BREAK.join(paragraphs)
 
 

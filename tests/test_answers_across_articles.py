@@ -15,6 +15,7 @@ import pytest
 from conftest import CORPUS, DATA
 from bot.conversation import Conversation
 from bot.engine import Engine
+from bot.render import render_answer
 from index.build import build_index
 
 IDENTITY = DATA / "identity"
@@ -40,6 +41,8 @@ def test_a_quote_several_articles_carry_is_shown_once_naming_them_all(engine):
     assert answer.text.count("very big humanitarian tragedy") == 1
     assert SEED_TITLE in answer.text and WIRE_TITLE in answer.text
     assert "also reported by" in answer.text
+    telegram = render_answer(answer)
+    assert telegram.count("very big humanitarian tragedy") == 1 and "also reported by" in telegram
 
 
 def test_words_on_the_topic_come_from_every_article_that_has_them(engine):

@@ -139,6 +139,10 @@ def passage_parts(
         ranked = sorted(range(len(spans)), key=lambda i: (-overlap[i], i))[:MAX_SENTENCES_PER_PASSAGE]
         best = overlap[ranked[0]] if ranked else 0
         chosen = sorted(i for i in ranked if overlap[i] >= max(1, best - 1) or overlap[i] == best)
+        if analysis.speech and len(asked) == 1 and passage.speaker == asked[0]:
+            # Their words reported without quote marks ("…, Adler said."): the sentence that reports them counts.
+            reporting = [i for i, (s, e) in enumerate(spans) if reports_speech(passage.text[s:e])][:1]
+            chosen = sorted({*chosen, *reporting})
     parts: list[AnswerPart] = []
     for i in chosen:
         part = _part_for_sentence(passage, *spans[i], query_terms)

@@ -36,7 +36,9 @@ from index.language.names import (
     LOCATIVE_PREPOSITIONS,
     NAME,
     NAME_PATTERN,
+    NAME_TOKEN,
     POSSESSIVE,
+    INSTITUTION_WORDS,
     POSSESSIVE_START,
     PREPOSITIONS,
     PRONOUN_GENDER,
@@ -81,6 +83,9 @@ REVERSE_APPOSITION_PATTERN = re.compile(rf"(?P<desc>\b{DETERMINER}{ROLE}{OF_SUFF
 HONORIFIC = rf"(?i:{'|'.join(sorted(HONORIFICS))})"  # "said Dr. Miriam Adler": the title is not the name
 HONORIFIC_PATTERN = re.compile(rf"\b(?P<title>Mr|Mrs|Ms|Miss|Madam)\.?\s+(?P<name>{NAME})")
 # ``said John Smith, the authority's chief engineer`` / ``according to Maria Lopez``: a subject after its verb.
+# "Russia's Vladimir Putin", "Turkey's Recep Tayyip Erdogan": a nation's possessive before a full name.
+POSSESSIVE_INTRO_PATTERN = re.compile(rf"\b(?P<place>[A-Z][\w-]*)[’']s\s+(?P<name>{NAME_TOKEN}(?:\s+{NAME_TOKEN}){{1,3}})\b")
+MIN_POSSESSIVE_NAME_WORDS = 2  # "Russia's Lavrov" could be anything; "Russia's Sergei Lavrov" is a person
 SOURCE_CUE = re.compile(r"\baccording\s+to\s+$", re.IGNORECASE)
 INVERTED_SUBJECT_PATTERN = re.compile(
     rf"\s+(?:{HONORIFIC}\.?\s+)?(?P<name>{NAME})(?![’'\w])(?:\s*,\s+(?:the|an?)\s+(?P<role>[^,.;:“”\"]{{1,60}}?)\s*(?=[,.;:]|$))?"
@@ -96,6 +101,9 @@ SUBJECT_GAP = re.compile(
     r"(?:\s+(?:on\s+[A-Z]\w+|[a-z]+ly|also|later|then|again|earlier|once|still|too|further|"
     r"had|has|have|was|is|will|would|did|does))*\s*"
 )
+# "Hulusi Akar visited units in Hatay on Saturday and said …": the subject of both verbs.
+COORDINATED_GAP = re.compile(r"\s+[a-z][^.;:!?“”\"]{0,80}?\s+and\s+(?:also\s+|then\s+|later\s+)?")
+GENDERED_INSERT = re.compile(r"\s*,[^,]*\b(?:his|her)\b[^,]*,\s*")
 # A cue after a quote belongs to it only when no new clause starts between them (", and Erdogan agreed").
 CLAUSE_LINK = re.compile(r"\b(?:and|but|while|as|which|who|whereas|although|because)\b")
 # What may stand between a speech verb and the subject after it: ``said Turkish Defence Minister``.
@@ -114,7 +122,7 @@ def _speech_subject_name(before: str, directory: PeopleDirectory, article_text: 
     """A new person's name standing as the subject right before a speech verb, if any."""
     for match in reversed(list(NAME_PATTERN.finditer(before))):
         gap = before[match.end() :]
-        if not SUBJECT_GAP.fullmatch(gap):
+        if not (SUBJECT_GAP.fullmatch(gap) or COORDINATED_GAP.fullmatch(gap)):
             continue
         if directory.find(match.group(0)):
             return None
@@ -125,7 +133,8 @@ def _speech_subject_name(before: str, directory: PeopleDirectory, article_text: 
         if not words or not all(w[0].isupper() for w in words):
             continue
         # A lone capitalised word is a person only right before the verb and never a place.
-        if len(words) == 1 and (gap.strip() or is_place_like(words[0], article_text)):
+        # ("Erdogan, for his part, said": an insert with "his" or "her" speaks of a person.)
+        if len(words) == 1 and ((gap.strip() and not GENDERED_INSERT.fullmatch(gap)) or is_place_like(words[0], article_text)):
             continue
         return " ".join(words)
     return None
@@ -144,6 +153,8 @@ def find_people(paragraphs: list[str], directory: PeopleDirectory | None = None)
             preceding = paragraph[: match.start()].split()[-1:]
             if preceding and preceding[0].lower() in LOCATIVE_PREPOSITIONS and match.re is APPOSITION_PATTERN:
                 continue  # "In Tehran, the Iranian official" is a place, not a name
+            if " " not in name and POSSESSIVE_START.match(paragraph, match.end("name")):
+                continue  # "… correspondent Russia's Vladimir Putin": a nation's possessive, not a name
             nationality, role = _split_role(match.group("desc"))
             person = directory.add(name, nationality, role)
             if person is None:
@@ -159,6 +170,8 @@ def find_people(paragraphs: list[str], directory: PeopleDirectory | None = None)
             if person is not None:
                 person.gender = person.gender or HONORIFIC_GENDER[match.group("title").lower()]
     article_text = "\n".join(body)
+    for match in POSSESSIVE_INTRO_PATTERN.finditer(article_text):
+        _add_possessive_introduction(match, directory, article_text)
     for paragraph in body:
         masked = mask_quotes(paragraph, quote_spans(paragraph))
         for verb in SPEECH_VERB_PATTERN.finditer(masked):
@@ -170,6 +183,18 @@ def find_people(paragraphs: list[str], directory: PeopleDirectory | None = None)
             if inverted and not OBJECT_VERB_PATTERN.fullmatch(verb.group(0)):
                 _add_inverted_subject(inverted, directory)
     return directory
+
+
+def _add_possessive_introduction(match: re.Match[str], directory: PeopleDirectory, article_text: str) -> None:
+    """"Russia's Vladimir Putin": a person of that nation, unless the words name an institution."""
+    words = clean_name(match.group("name")).split()
+    if (
+        len(words) < MIN_POSSESSIVE_NAME_WORDS
+        or any(fold(word) in INSTITUTION_WORDS for word in words)
+        or not is_place_like(match.group("place"), article_text)
+    ):
+        return
+    directory.add(" ".join(words), nationality=match.group("place"))
 
 
 def _add_inverted_subject(match: re.Match[str], directory: PeopleDirectory) -> None:
@@ -307,7 +332,8 @@ class _SpeakerTracker:
         for ref in sorted(self._resolved.values(), key=lambda r: r.start, reverse=True):
             if ref.end > verb.start() or not reading.same_sentence(ref.start, verb.start()):
                 continue
-            if ref.can_be_subject and SUBJECT_GAP.fullmatch(reading.masked[ref.end : verb.start()]):
+            gap = reading.masked[ref.end : verb.start()]
+            if ref.can_be_subject and (SUBJECT_GAP.fullmatch(gap) or COORDINATED_GAP.fullmatch(gap)):
                 return ref.person
         return None
 

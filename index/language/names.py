@@ -52,6 +52,14 @@ NOT_NAME_WORDS = frozenset(
     july august september october november december any all every some""".split()
 )
 
+# Capitalised words that make a name an institution's, not a person's ("Turkey's Foreign Ministry").
+INSTITUTION_WORDS = frozenset(
+    """ministry army navy forces force party council government parliament assembly court bank agency office
+    committee commission university institute centre center foundation company group airlines news times daily
+    post press television radio league union federation front brigade brigades movement alliance coalition
+    guard guards police service services administration department embassy consulate cabinet senate congress
+    state states republic kingdom emirates airport port city province region summit talks""".split()
+)
 LEADING_NON_NAME_WORDS = NOT_NAME_WORDS | ROLE_WORDS
 TITLE_WORDS = ROLE_WORDS | HONORIFICS
 

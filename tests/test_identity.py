@@ -17,12 +17,13 @@ import pytest
 from conftest import CORPUS, DATA, SEED
 from bot.conversation import Conversation
 from bot.engine import Engine
-from bot.question import analyse
+from bot.answer import passage_parts
+from bot.question import QuestionAnalysis, analyse
 from index.articles import load_article
 from index.build import build_index
 from index.language.attribution import attribute_speakers
 from index.language.directory import merged_people
-from index.passages import split_passages
+from index.passages import Passage, split_passages
 
 IDENTITY = DATA / "identity"
 SOCHI = IDENTITY / "sochi-summit-2017.md"
@@ -146,3 +147,46 @@ def test_a_spelling_variant_typed_in_lower_case_is_the_person():
 def test_a_pronoun_is_never_taken_for_a_name_nobody_mentions():
     directory = _directory(LIBRARY)
     assert analyse("what did she say about the library", directory, {}).unknown_names == ()
+
+
+def _people(*paragraphs: str) -> dict[str, str]:
+    directory, _ = attribute_speakers(["A Headline For The Story", *paragraphs])
+    return {person.name: person.nationality for person in directory.people}
+
+
+def test_a_nations_possessive_introduces_the_person_after_it():
+    people = _people(
+        "Russia's Vladimir Putin and Turkey's Recep Tayyip Erdogan met behind closed doors in Tehran.",
+        "Russian and Turkish officials said Turkey's Foreign Ministry had prepared the meeting.",
+    )
+    assert people == {"Vladimir Putin": "Russia", "Recep Tayyip Erdogan": "Turkey"}
+
+
+def test_a_lone_surname_with_an_insert_about_him_is_the_speaker():
+    _, speech = attribute_speakers(
+        [
+            "A Headline For The Story",
+            "Erdogan, for his part, said Turkey expected its partners to take its concerns into account.",
+        ]
+    )
+    assert speech[1].speaker == "Erdogan"
+
+
+def test_the_subject_of_two_joined_verbs_is_the_speaker_of_the_second():
+    _, speech = attribute_speakers(
+        [
+            "A Headline For The Story",
+            "Defence Minister Hulusi Akar visited units in Hatay on Saturday and said the army was ready.",
+        ]
+    )
+    assert speech[1].speaker == "Hulusi Akar"
+
+
+def test_words_reported_without_quote_marks_show_the_sentence_that_reports_them():
+    text = "For Turkey, the stakes are at its own border. Ankara fears a new exodus more than anything else, Adler said."
+    passage = Passage(article="a", title="T", date="", paragraph=3, text=text, speaker="Miriam Adler")
+    analysis = QuestionAnalysis(
+        people=("Miriam Adler",), speech=True, who_said=False, unknown_names=(), speakers=("Miriam Adler",)
+    )
+    parts = passage_parts(passage, analysis, {"turkey"})
+    assert any("new exodus" in part.text for part in parts)

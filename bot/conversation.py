@@ -106,6 +106,13 @@ WHO_QUESTION = re.compile(r"^who\s+(?!else\b)", re.IGNORECASE)
 LEADING_THE = re.compile(r"^The\b")
 # "her position" is possessive, "about her" is not.
 NOUN_AFTER_HER = re.compile(r"(?!(?:about|to|on|at|for|with|from|in|and|or)\b)[a-z]")
+# "And in Tehran?", "What about in 2017?", "And at the Sochi summit?": the same question, set elsewhere.
+SETTING_BODY = (
+    r"(?i:in|at|during)\s+(?:(?i:the)\s+)?(?:[A-Z][\w’'-]*|(?:19|20)\d\d)"
+    r"(?:\s+(?i:summit|talks|meeting|conference|visit))?"
+)
+SETTING = re.compile(SETTING_BODY)
+SETTING_AT_END = re.compile(rf"\s+{SETTING_BODY}$")
 TRAILING_PREPOSITION = re.compile(r"\s+(?:about|of|for|to|with|on|in|at|from)$", re.IGNORECASE)
 
 
@@ -331,6 +338,8 @@ def _ellipsis(
         return None  # "And the?", "And 😀?": nothing to ask about
     if not (match["lead"] or match["topic"]) and not _names_only(target, people, vocabulary):
         return None  # "Really?" or a statement is not about a new person or thing
+    if match["lead"] and SETTING.fullmatch(target):
+        return Resolution(query=_with_setting(conversation.last_query, target), follow_up=True)
     split = PERSON_AND_TOPIC.match(target)
     if match["topic"]:
         query = _ellipsis_for_thing(target, conversation)
@@ -343,6 +352,12 @@ def _ellipsis(
     else:
         query = _ellipsis_for_thing(target, conversation)
     return Resolution(query=query, follow_up=True)
+
+
+def _with_setting(query: str, setting: str) -> str:
+    """The last query set somewhere or sometime else: "… the truce in Sochi?" + "in Tehran" → "… in Tehran?"."""
+    bare = SETTING_AT_END.sub("", query.strip().rstrip(" ?.!"))
+    return _question(f"{bare} {setting}")
 
 
 def _person_for_pronoun(question: str, conversation: Conversation, people: PeopleDirectory) -> str | None:

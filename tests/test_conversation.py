@@ -331,3 +331,17 @@ def test_ask_json_exposes_the_standalone_query_of_each_turn(seed_index, tmp_path
     assert [turn["query"] for turn in turns] == ["What did Erdogan say?", "What did Putin say?", "What did Putin say about drones?"]
     assert [turn["speaker"] for turn in turns] == [ERDOGAN, PUTIN, PUTIN]
     assert "armed drones" in turns[2]["answer"]
+
+
+@pytest.mark.parametrize(
+    "last, follow_up, expected",
+    [
+        ("What did Putin say about the truce in Sochi?", "And in Tehran?", "What did Putin say about the truce in Tehran?"),
+        ("What did Putin say about the truce?", "And in 2017?", "What did Putin say about the truce in 2017?"),
+        ("What did Erdogan say at the Sochi summit?", "What about at the Tehran summit?", "What did Erdogan say at the Tehran summit?"),
+    ],
+)
+def test_a_setting_on_its_own_asks_the_last_question_there(last, follow_up, expected, corpus_words):
+    people, vocabulary = corpus_words
+    conversation = Conversation(last_query=last, people=[PUTIN], topic="the truce")
+    assert resolve(follow_up, conversation, people, vocabulary).query == expected

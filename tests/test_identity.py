@@ -190,3 +190,28 @@ def test_words_reported_without_quote_marks_show_the_sentence_that_reports_them(
     )
     parts = passage_parts(passage, analysis, {"turkey"})
     assert any("new exodus" in part.text for part in parts)
+
+
+def test_a_pair_of_counterparts_introduces_both_with_their_nations():
+    directory, speech = attribute_speakers(
+        [
+            "A Headline For The Story",
+            "Russian President Vladimir Putin hosted his Turkish and Iranian counterparts, Recep Tayyip Erdogan and "
+            "Hassan Rouhani, in Sochi on Wednesday.",
+            "“If we can stop the bloodshed even one hour earlier, it will be a great achievement,” the Iranian president said.",
+            "Erdogan welcomed the plan but said some groups could not be invited.",
+        ]
+    )
+    people = {person.name: (person.nationality, person.role) for person in directory.people}
+    assert people["Recep Tayyip Erdogan"] == ("Turkish", "President")
+    assert people["Hassan Rouhani"] == ("Iranian", "President")
+    assert [quote.speaker for quote in speech[2].quotes] == ["Hassan Rouhani"]
+    assert speech[3].speaker == "Recep Tayyip Erdogan"
+
+
+def test_a_three_word_quote_with_a_speaker_is_speech_and_a_one_word_one_is_not():
+    said = _speakers(
+        'The Russian President Vladimir Putin called the talks "constructive and businesslike" and said they would go on.',
+        'Idlib is one of the so-called "de-escalation" zones.',
+    )
+    assert said == [["Vladimir Putin"], []]

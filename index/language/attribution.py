@@ -59,6 +59,7 @@ from index.language.quotes import (
 from index.language.roles import (
     DETERMINER,
     DETERMINERS,
+    HEADS,
     IGNORABLE_MODIFIERS,
     OF_SUFFIX,
     ROLE,
@@ -83,6 +84,11 @@ REVERSE_APPOSITION_PATTERN = re.compile(rf"(?P<desc>\b{DETERMINER}{ROLE}{OF_SUFF
 HONORIFIC = rf"(?i:{'|'.join(sorted(HONORIFICS))})"  # "said Dr. Miriam Adler": the title is not the name
 HONORIFIC_PATTERN = re.compile(rf"\b(?P<title>Mr|Mrs|Ms|Miss|Madam)\.?\s+(?P<name>{NAME})")
 # ``said John Smith, the authority's chief engineer`` / ``according to Maria Lopez``: a subject after its verb.
+# "his Turkish and Iranian counterparts, Recep Tayyip Erdogan and Hassan Rouhani,"
+PAIR_INTRO_PATTERN = re.compile(
+    rf"\b(?P<first>[A-Z][a-z]+)\s+and\s+(?P<second>[A-Z][a-z]+)\s+(?P<role>(?i:{HEADS})s),\s+"
+    rf"(?P<a>{NAME})\s+and\s+(?P<b>{NAME})\b"
+)
 # "Russia's Vladimir Putin", "Turkey's Recep Tayyip Erdogan": a nation's possessive before a full name.
 POSSESSIVE_INTRO_PATTERN = re.compile(rf"\b(?P<place>[A-Z][\w-]*)[’']s\s+(?P<name>{NAME_TOKEN}(?:\s+{NAME_TOKEN}){{1,3}})\b")
 MIN_POSSESSIVE_NAME_WORDS = 2  # "Russia's Lavrov" could be anything; "Russia's Sergei Lavrov" is a person
@@ -102,7 +108,7 @@ SUBJECT_GAP = re.compile(
     r"had|has|have|was|is|will|would|did|does))*\s*"
 )
 # "Hulusi Akar visited units in Hatay on Saturday and said …": the subject of both verbs.
-COORDINATED_GAP = re.compile(r"\s+[a-z][^.;:!?“”\"]{0,80}?\s+and\s+(?:also\s+|then\s+|later\s+)?")
+COORDINATED_GAP = re.compile(r"\s+[a-z][^.;:!?]{0,80}?\s+(?:and|but)\s+(?:also\s+|then\s+|later\s+)?")
 GENDERED_INSERT = re.compile(r"\s*,[^,]*\b(?:his|her)\b[^,]*,\s*")
 # A cue after a quote belongs to it only when no new clause starts between them (", and Erdogan agreed").
 CLAUSE_LINK = re.compile(r"\b(?:and|but|while|as|which|who|whereas|although|because)\b")
@@ -165,6 +171,8 @@ def find_people(paragraphs: list[str], directory: PeopleDirectory | None = None)
                 determiner = (match.groupdict().get("det") or "").lower()
                 possessor.gender = possessor.gender or {"his": "male", "her": "female"}.get(determiner, "")
             introduced.append(person)
+        for match in PAIR_INTRO_PATTERN.finditer(paragraph):
+            _add_pair(match, directory, introduced)
         for match in HONORIFIC_PATTERN.finditer(paragraph):
             person = directory.find(match.group("name")) or directory.add(match.group("name"))
             if person is not None:
@@ -183,6 +191,16 @@ def find_people(paragraphs: list[str], directory: PeopleDirectory | None = None)
             if inverted and not OBJECT_VERB_PATTERN.fullmatch(verb.group(0)):
                 _add_inverted_subject(inverted, directory)
     return directory
+
+
+def _add_pair(match: re.Match[str], directory: PeopleDirectory, introduced: list[Person]) -> None:
+    """"his Turkish and Iranian counterparts, Recep Tayyip Erdogan and Hassan Rouhani": each nation, each name."""
+    role = match.group("role")
+    role = role[:-1] if role.endswith("s") else role
+    if fold(role) == "counterpart" and introduced:
+        role = introduced[-1].role or role  # a president's counterparts are presidents
+    for nation, name in (("first", "a"), ("second", "b")):
+        directory.add(match.group(name), nationality=match.group(nation), role=role)
 
 
 def _add_possessive_introduction(match: re.Match[str], directory: PeopleDirectory, article_text: str) -> None:

@@ -9,7 +9,7 @@ from rapidfuzz import fuzz
 
 from index.text import fold
 
-MIN_QUOTE_WORDS = 4  # shorter quoted spans are scare quotes ("ceasefire"), not speech
+MIN_QUOTE_WORDS = 3  # shorter quoted spans are scare quotes ("ceasefire"), not speech
 MIN_SHARED_WORDS = 6  # a cut of a quote this long is the same quote
 SAME_WORDS_SIMILARITY = 90.0  # rapidfuzz ratio of two renderings of one quote (a word changed, British spelling)
 WORD = re.compile(r"\w+")

@@ -7,6 +7,7 @@ whether the articles answer, and composes an extractive answer.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import re
@@ -19,7 +20,7 @@ import numpy as np
 from bot.answer import MAX_ANSWER_PASSAGES, Answer, compose, human_date, mention_parts, names_topic, speaks_besides
 from bot.conversation import Conversation, Resolution, Turn, resolve
 from bot.events import ArticleSettings, focus
-from bot.question import QUANTITY, gives, QuestionAnalysis, analyse, place_in
+from bot.question import QUANTITY, gives, QuestionAnalysis, about_topic, analyse, place_in
 from index.build import BuildReport, build_index, index_state
 from index.encoder import Encoder, default_encoder
 from index.lexical import tokenize
@@ -162,20 +163,28 @@ class Engine:
         query = resolution.query
         skip = set(conversation.shown) if resolution.more else set()
         asked = analysis.speakers
+        settings = self._settings(searcher)
+        occasion = settings.occasion(query)
+        searched = query
+        if occasion and (asked or analysis.about):
+            # "What did Putin say about the truce in Sochi?": the articles about Sochi are chosen by their
+            # setting; within them his words on the truce are searched for, not every sentence naming Sochi.
+            searched = occasion.rest
+            analysis = dataclasses.replace(analysis, about=about_topic(searched))
         hits = first(
             hit
-            for hit in searcher.ranked(query, speaker=favoured_speaker(analysis))
+            for hit in searcher.ranked(searched, speaker=favoured_speaker(analysis))
             if hit.passage.id not in skip
             and (not resolution.exclude or speaks_besides(hit.passage, resolution.exclude))
             and (not asked or any(speaker_matches(hit.passage, name) for name in asked))  # their words only
         )
-        hits = focus(hits, self._settings(searcher).occasion(query), self._settings(searcher))
+        hits = focus(hits, occasion, settings)
         if analysis.unknown_names:
             note = f"The articles don't mention {' or '.join(analysis.unknown_names)}. {self.coverage_text()}"
             return Answer(question, query, False, hits=hits, note=note)
         if len(asked) == 1 and not len(searcher.speaks(asked[0])):
             return self._not_quoted(question, query, asked[0], searcher, skip)
-        if len(asked) == 1 and analysis.about and not self._speaks_about(searcher, query, analysis, asked[0]):
+        if len(asked) == 1 and analysis.about and not self._speaks_about(searcher, searched, analysis, asked[0]):
             return self._not_about(question, query, analysis, asked[0], searcher, skip)
         if not hits or hits[0].relevance < RELEVANCE_THRESHOLD:
             if resolution.exclude:

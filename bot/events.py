@@ -27,11 +27,16 @@ logger = logging.getLogger(__name__)
 EVENT_SPAN_DAYS = 7  # reports of one event are dated within a week of each other
 SUPPORT_RATIO = 0.75  # passages this close to the best one vote for the event the answer is about
 LEAD_PARAGRAPH = 2  # paragraph 1 is the headline, the lead follows: where an article says what it is about
-YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-# "in Sochi", "at the Tehran summit", "during the Astana talks": a place the question puts itself in.
-PLACE_CUE = re.compile(r"\b(?:in|at|during|from)\s+(?:the\s+)?(?P<place>[^\W\d_][\w’'-]*)", re.IGNORECASE)
-EVENT_NOUN = re.compile(
-    r"\b(?P<place>[^\W\d_][\w’'-]*)\s+(?:summit|talks|meeting|conference|congress|visit|trip)\b", re.IGNORECASE
+YEAR_TEXT = r"(?:19|20)\d\d"
+YEAR = re.compile(rf"\b{YEAR_TEXT}\b")
+EVENT_NOUNS = r"summit|talks|meeting|conference|congress|visit|trip"
+SETTING_PREPOSITIONS = r"in|at|during|from"
+# "in Sochi", "at the Tehran summit", "in 2017", "the 2017 summit", "the Sochi talks": where or when a question is set.
+SETTING_PHRASE = re.compile(
+    rf"\b(?:(?:{SETTING_PREPOSITIONS})\s+(?:the\s+)?(?P<after>{YEAR_TEXT}|[^\W\d_][\w’'-]*)(?:\s+(?:{EVENT_NOUNS}))?"
+    rf"|(?:the\s+)?(?P<before>{YEAR_TEXT}|[^\W\d_][\w’'-]*)\s+(?:{EVENT_NOUNS})"
+    rf"|(?P<year>{YEAR_TEXT}))\b",
+    re.IGNORECASE,
 )
 WORD = re.compile(r"[^\W_][\w’'-]*")
 POSSESSIVE_END = re.compile(r"[’']s$")
@@ -43,6 +48,7 @@ class Occasion:
 
     years: frozenset[str] = frozenset()
     places: frozenset[str] = frozenset()
+    rest: str = ""  # the question without its setting: what to search for in the articles about it
 
     def __bool__(self) -> bool:
         return bool(self.years or self.places)
@@ -89,11 +95,21 @@ class ArticleSettings:
 
     def occasion(self, question: str) -> Occasion:
         """The years and places ``question`` names; a place counts when an article's headline or lead names it."""
-        places = {POSSESSIVE_END.sub("", m.group("place")) for m in (*PLACE_CUE.finditer(question), *EVENT_NOUN.finditer(question))}
-        return Occasion(
-            years=frozenset(YEAR.findall(question)),
-            places=frozenset(fold(place) for place in places if fold(place) in self.places),
-        )
+        years: set[str] = set()
+        places: set[str] = set()
+        rest = question
+        for match in reversed(list(SETTING_PHRASE.finditer(question))):
+            word = POSSESSIVE_END.sub("", match.group("after") or match.group("before") or match.group("year"))
+            if YEAR.fullmatch(word):
+                years.add(word)
+            elif fold(word) in self.places:
+                places.add(fold(word))
+            else:
+                continue
+            rest = rest[: match.start()].rstrip() + rest[match.end() :]
+        if not (years or places):
+            return Occasion()
+        return Occasion(frozenset(years), frozenset(places), " ".join(rest.split()))
 
     def about(self, article: str, occasion: Occasion) -> bool:
         """True when ``article`` is dated in the year asked about (or names it) and names the place asked about."""
@@ -133,27 +149,32 @@ def _names_in(head: list[str], common: set[str]) -> frozenset[str]:
 
 
 def focus(hits: list[Hit], occasion: Occasion, settings: ArticleSettings) -> list[Hit]:
-    """The hits about one event: the one the question names, else the one most of the best hits report.
-
-    Within it, articles about the occasion asked for come first; hits about other events are left out.
+    """The hits about one event: the articles about what the question names, else the event most of the
+    best hits report (undated articles may belong to any); hits about other events are left out.
     """
     if not hits:
         return hits
     named = [hit for hit in hits if occasion and settings.about(hit.passage.article, occasion)]
-    anchor = named[0] if named else _best_supported(hits, settings)
-    kept = [hit for hit in hits if settings.same_event(anchor.passage.article, hit.passage.article)]
     if named:
-        kept = [hit for hit in kept if hit in named] + [hit for hit in kept if hit not in named]
+        kept = named  # the articles about what the question names, and no others
+    else:
+        anchor = _best_supported(hits, settings)
+        kept = [hit for hit in hits if anchor is None or settings.same_event(anchor.passage.article, hit.passage.article)]
     if len(kept) < len(hits):
-        logger.debug("Kept %d of %d hits about the event of %s", len(kept), len(hits), anchor.passage.article)
+        logger.debug("Kept %d of %d hits, about one event", len(kept), len(hits))
     return kept
 
 
-def _best_supported(hits: list[Hit], settings: ArticleSettings) -> Hit:
-    """The best hit of the event most articles among the near-best hits report, then the most covered one."""
+def _best_supported(hits: list[Hit], settings: ArticleSettings) -> Hit | None:
+    """The best dated hit of the event most articles among the near-best hits report, then the most covered one.
+
+    None when no near-best hit is dated: nothing then tells events apart.
+    """
     near = [hit for hit in hits if hit.score >= SUPPORT_RATIO * hits[0].score]
-    best, best_support = hits[0], (0, 0)
+    best, best_support = None, (0, 0)
     for hit in near:
+        if settings.of(hit.passage.article).date is None:
+            continue
         article = hit.passage.article
         support = (
             len({other.passage.article for other in near if settings.same_event(article, other.passage.article)}),

@@ -28,6 +28,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 
+from bot.events import EVENT_NOUNS, SETTING_PREPOSITIONS, YEAR_TEXT
 from bot.question import (
     QUESTION_OPENERS,
     WHO_SAID,
@@ -108,8 +109,7 @@ LEADING_THE = re.compile(r"^The\b")
 NOUN_AFTER_HER = re.compile(r"(?!(?:about|to|on|at|for|with|from|in|and|or)\b)[a-z]")
 # "And in Tehran?", "What about in 2017?", "And at the Sochi summit?": the same question, set elsewhere.
 SETTING_BODY = (
-    r"(?i:in|at|during)\s+(?:(?i:the)\s+)?(?:[A-Z][\w’'-]*|(?:19|20)\d\d)"
-    r"(?:\s+(?i:summit|talks|meeting|conference|visit))?"
+    rf"(?i:{SETTING_PREPOSITIONS})\s+(?:(?i:the)\s+)?(?:[A-Z][\w’'-]*|{YEAR_TEXT})(?:\s+(?i:{EVENT_NOUNS}))?"
 )
 SETTING = re.compile(SETTING_BODY)
 SETTING_AT_END = re.compile(rf"\s+{SETTING_BODY}$")

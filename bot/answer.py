@@ -222,6 +222,6 @@ def mention_parts(passage: Passage, name: str, people: PeopleDirectory) -> list[
     parts = []
     for start, end in sentence_spans(passage.text):
         sentence = passage.text[start:end].strip()
-        if name in people.names_in(sentence):
+        if name in people.names_in(sentence, passage.article):
             parts.append(AnswerPart(sentence, None, False, passage))
     return parts

@@ -20,7 +20,7 @@ import numpy as np
 from bot.answer import MAX_ANSWER_PASSAGES, Answer, compose, human_date, mention_parts, names_topic, speaks_besides
 from bot.conversation import Conversation, Resolution, Turn, resolve
 from bot.events import ArticleSettings, focus
-from bot.question import QUANTITY, gives, QuestionAnalysis, about_topic, analyse, place_in
+from bot.question import QUANTITY, QuestionAnalysis, about_topic, analyse, gives, person_to_introduce, place_in
 from index.build import BuildReport, build_index, index_state
 from index.encoder import Encoder, default_encoder
 from index.lexical import tokenize
@@ -28,6 +28,7 @@ from index.live import LiveIndex
 from index.search import Hit, HybridSearcher, speaker_matches
 from index.language.directory import PeopleDirectory
 from index.store import IndexCorruptError, Snapshot
+from index.text import fold
 
 if TYPE_CHECKING:
     from index.qdrant_store import QdrantPassages
@@ -182,6 +183,9 @@ class Engine:
         if analysis.unknown_names:
             note = f"The articles don't mention {' or '.join(analysis.unknown_names)}. {self.coverage_text()}"
             return Answer(question, query, False, hits=hits, note=note)
+        introduced = person_to_introduce(query, searcher.snapshot.people)
+        if introduced:
+            return self._introduce(question, query, introduced, searcher, skip)
         if len(asked) == 1 and not len(searcher.speaks(asked[0])):
             return self._not_quoted(question, query, asked[0], searcher, skip)
         if len(asked) == 1 and analysis.about and not self._speaks_about(searcher, searched, analysis, asked[0]):
@@ -227,6 +231,20 @@ class Engine:
             for i in map(int, searcher.speaks(speaker))
         )
 
+    def _introduce(self, question: str, query: str, name: str, searcher: HybridSearcher, skip: set[str]) -> Answer:
+        """"Who is Selim Kaya?": the sentences that name them, introductions (their full name) first."""
+        people = searcher.snapshot.people
+        hits = first(
+            hit
+            for hit in searcher.ranked(query, speaker=name)
+            if hit.passage.id not in skip and name in people.names_in(hit.passage.text, hit.passage.article)
+        )
+        hits.sort(key=lambda hit: fold(name) not in fold(hit.passage.text))  # stable: ranking kept otherwise
+        parts = [part for hit in hits[:MAX_ANSWER_PASSAGES] for part in mention_parts(hit.passage, name, people)]
+        if not parts:
+            return Answer(question, query, False, hits=hits, note=f"The articles say nothing more about {name}.")
+        return Answer(question, query, True, parts=parts, hits=hits)
+
     def _not_quoted(self, question: str, query: str, speaker: str, searcher: HybridSearcher, skip: set[str]) -> Answer:
         """The articles name ``speaker`` but quote none of their words: show what they say about them."""
         people = searcher.snapshot.people
@@ -234,7 +252,7 @@ class Engine:
         hits = first(
             hit
             for hit in searcher.ranked(query)
-            if hit.passage.id not in skip and speaker in people.names_in(hit.passage.text)
+            if hit.passage.id not in skip and speaker in people.names_in(hit.passage.text, hit.passage.article)
         )
         parts = [part for hit in hits[:MAX_ANSWER_PASSAGES] for part in mention_parts(hit.passage, speaker, people)]
         short = person.surname if person else speaker

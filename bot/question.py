@@ -33,6 +33,7 @@ WHO_SAID = re.compile(
     r"declared|promised|vowed|told)\b",
     re.I,
 )
+WHO_IS = re.compile(r"^\s*(?:and\s+)?who\s+(?:is|was|'s|’s)\s+(?P<rest>[^?!.]+)", re.IGNORECASE)
 # "about the truce", and after a speech word also "on the truce" / "of the summit".
 ABOUT_PATTERN = re.compile(
     r"\b(?:about|regarding|concerning|(?:say|said|says|think|thought|view|views|position|stance|opinion|"
@@ -152,6 +153,18 @@ def unknown_names(question: str, people: PeopleDirectory, vocabulary: dict[str, 
             words.pop(0)
         names.append(" ".join(words))
     return tuple(dict.fromkeys(names))
+
+
+def person_to_introduce(question: str, people: PeopleDirectory) -> str:
+    """The person "Who is Selim Kaya?" asks about ("" when the question is not only that)."""
+    match = WHO_IS.match(question)
+    if not match:
+        return ""
+    rest = match.group("rest").strip()
+    mentions = people.mentions(rest)
+    if len(mentions) != 1 or rest[: mentions[0].start].strip() or rest[mentions[0].end :].strip():
+        return ""
+    return mentions[0].person.name
 
 
 def about_topic(question: str) -> str:

@@ -215,3 +215,15 @@ def test_a_three_word_quote_with_a_speaker_is_speech_and_a_one_word_one_is_not()
         'Idlib is one of the so-called "de-escalation" zones.',
     )
     assert said == [["Vladimir Putin"], []]
+
+
+def test_who_is_answers_with_the_sentence_that_introduces_them(many_engine):
+    answer = many_engine.ask("Who is John Smith?", Conversation())
+    assert answer.found and "the authority's chief engineer" in answer.text
+    assert "transport chief" not in answer.text  # Maria Lopez's introduction is not his
+
+
+def test_a_bare_surname_in_an_articles_text_is_whom_that_article_means():
+    directory = _directory(HARBOUR, LIBRARY)
+    assert directory.names_in("Smith said it again.", "library-funding") == ["Jane Smith"]
+    assert directory.names_in("Smith said it again.", "harbour-dredging") == ["John Smith"]

@@ -108,7 +108,7 @@ class PeopleDirectory:
         self.people: list[Person] = list(people or [])
         self._aliases: _Aliases | None = None  # replaced whole, never changed in place: readers need no lock
         self._building = threading.Lock()
-        self._mentions: dict[str, tuple[Mention, ...]] = {}  # questions are read several times per turn
+        self._mentions: dict[tuple[str, str], tuple[Mention, ...]] = {}  # questions are read several times per turn
         self._local: dict[tuple[str, str], Person] = {}  # (article, folded name) → person, see merged_people
 
     def _compiled(self) -> _Aliases:
@@ -230,28 +230,33 @@ class PeopleDirectory:
                 return person
         return None
 
-    def name_mentions(self, text: str) -> list[Mention]:
-        """Every name or surname of a known person in ``text``, in order."""
+    def name_mentions(self, text: str, article: str = "") -> list[Mention]:
+        """Every name or surname of a known person in ``text``, in order.
+
+        In the text of ``article``, a name means whom that article means by it ("Smith" there is its John Smith).
+        """
         aliases = self._compiled()
         if aliases.pattern is None:
             return []
-        return [
-            Mention(match.start(), match.end(), aliases.owners[match.group(0)])
-            for match in aliases.pattern.finditer(fold_in_place(text))
-        ]
+        mentions = []
+        for match in aliases.pattern.finditer(fold_in_place(text)):
+            alias = match.group(0)
+            mentions.append(Mention(match.start(), match.end(), self._local.get((article, alias)) or aliases.owners[alias]))
+        return mentions
 
-    def mentions(self, text: str) -> list[Mention]:
+    def mentions(self, text: str, article: str = "") -> list[Mention]:
         """Every reference to a known person in ``text`` (names and descriptions, in any case), in order."""
-        found = self._mentions.get(text)
+        key = (article, text)
+        found = self._mentions.get(key)
         if found is None:
-            found = tuple(self._find_mentions(text))
+            found = tuple(self._find_mentions(text, article))
             if len(self._mentions) >= MENTION_CACHE_SIZE:
                 self._mentions.clear()  # another thread may be between its store and its return: it keeps its own
-            self._mentions[text] = found
+            self._mentions[key] = found
         return list(found)
 
-    def _find_mentions(self, text: str) -> list[Mention]:
-        found = self.name_mentions(text)
+    def _find_mentions(self, text: str, article: str) -> list[Mention]:
+        found = self.name_mentions(text, article)
         # Questions are often typed in lower case: "what did the turkish minister say?"
         capitalised = LOWERCASE_WORD_START.sub(lambda m: m.group(0).upper(), text)
         for start, end, description in description_spans(capitalised, found):
@@ -267,9 +272,9 @@ class PeopleDirectory:
                     found.append(Mention(match.start(), match.end(), person))
         return sorted(found, key=lambda mention: mention.start)
 
-    def names_in(self, text: str) -> list[str]:
-        """Names of the known people referred to in ``text``, first mention first."""
-        return list(dict.fromkeys(mention.person.name for mention in self.mentions(text)))
+    def names_in(self, text: str, article: str = "") -> list[str]:
+        """Names of the known people referred to in ``text`` (of ``article``, if given), first mention first."""
+        return list(dict.fromkeys(mention.person.name for mention in self.mentions(text, article)))
 
 
 def description_spans(text: str, names: list[Mention]) -> list[tuple[int, int, Description]]:
@@ -299,7 +304,7 @@ def merged_people(people_by_article: dict[str, list[Person]]) -> PeopleDirectory
                 continue
             merged.aliases.update(alias for alias in person.aliases if fold(alias) != fold(merged.name))
             merged.gender = merged.gender or person.gender
-            for alias in {person.name, *person.aliases}:
-                directory._local[(article, fold(alias))] = merged
+            for alias in person.all_aliases():  # folded: the surname too, so "Smith" there is this Smith
+                directory._local[(article, alias)] = merged
     directory.changed()
     return directory

@@ -12,10 +12,11 @@ other events wait for "More", and every citation carries its date.
 
 from __future__ import annotations
 
-import bisect
+import dataclasses
 import datetime as dt
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from index.passages import Passage
@@ -49,6 +50,7 @@ class Occasion:
     years: frozenset[str] = frozenset()
     places: frozenset[str] = frozenset()
     rest: str = ""  # the question without its setting: what to search for in the articles about it
+    events: frozenset[int] = frozenset()  # the events of the articles about it
 
     def __bool__(self) -> bool:
         return bool(self.years or self.places)
@@ -79,15 +81,17 @@ class ArticleSettings:
             for article, date in dates.items()
         }
         self.places = frozenset(word for setting in self._settings.values() for word in setting.names)
-        self._days = sorted(setting.date.toordinal() for setting in self._settings.values() if setting.date)
+        self._events = _events(self._settings)
+        self._sizes = Counter(self._events.values())
+
+    def event(self, article: str) -> int | None:
+        """The event ``article`` reports (None when undated): reports dated a week or less apart are one event."""
+        return self._events.get(article)
 
     def coverage(self, article: str) -> int:
-        """How many articles report the event of ``article``: those dated within a week of it."""
-        date = self.of(article).date
-        if date is None:
-            return 1
-        day = date.toordinal()
-        return bisect.bisect_right(self._days, day + EVENT_SPAN_DAYS) - bisect.bisect_left(self._days, day - EVENT_SPAN_DAYS)
+        """How many articles report the event of ``article``."""
+        event = self.event(article)
+        return 1 if event is None else self._sizes[event]
 
     def of(self, article: str) -> ArticleSetting:
         """The setting of ``article`` (undated and unnamed when unknown)."""
@@ -107,9 +111,12 @@ class ArticleSettings:
             else:
                 continue
             rest = rest[: match.start()].rstrip() + rest[match.end() :]
-        if not (years or places):
+        occasion = Occasion(frozenset(years), frozenset(places), " ".join(rest.split()))
+        # A setting that every event shares ("in Idlib" when all coverage is of Idlib) does not choose one.
+        chosen = {self.event(article) for article in self._settings if self.about(article, occasion)} - {None}
+        if not chosen or chosen == set(self._sizes):
             return Occasion()
-        return Occasion(frozenset(years), frozenset(places), " ".join(rest.split()))
+        return dataclasses.replace(occasion, events=frozenset(chosen))
 
     def about(self, article: str, occasion: Occasion) -> bool:
         """True when ``article`` is dated in the year asked about (or names it) and names the place asked about."""
@@ -121,9 +128,21 @@ class ArticleSettings:
         return year_fits and place_fits
 
     def same_event(self, first: str, second: str) -> bool:
-        """True when two articles can report one event: dated within a week, or either undated."""
-        a, b = self.of(first).date, self.of(second).date
-        return a is None or b is None or abs((a - b).days) <= EVENT_SPAN_DAYS
+        """True when two articles can report one event: the same one, or either undated."""
+        a, b = self.event(first), self.event(second)
+        return a is None or b is None or a == b
+
+
+def _events(settings: dict[str, ArticleSetting]) -> dict[str, int]:
+    """Dated articles numbered by event: in date order, a gap of more than a week starts a new one."""
+    dated = sorted((setting.date, article) for article, setting in settings.items() if setting.date)
+    events: dict[str, int] = {}
+    number, previous = 0, None
+    for date, article in dated:
+        if previous is not None and (date - previous).days > EVENT_SPAN_DAYS:
+            number += 1
+        events[article], previous = number, date
+    return events
 
 
 def _date(iso: str) -> dt.date | None:
@@ -154,9 +173,11 @@ def focus(hits: list[Hit], occasion: Occasion, settings: ArticleSettings) -> lis
     """
     if not hits:
         return hits
-    named = [hit for hit in hits if occasion and settings.about(hit.passage.article, occasion)]
-    if named:
-        kept = named  # the articles about what the question names, and no others
+    if occasion:
+        # The events the setting names: the articles that name it first (undated ones too), then the rest
+        # of those events' coverage.
+        named = [hit for hit in hits if settings.about(hit.passage.article, occasion)]
+        kept = named + [hit for hit in hits if settings.event(hit.passage.article) in occasion.events and hit not in named]
     else:
         anchor = _best_supported(hits, settings)
         kept = [hit for hit in hits if anchor is None or settings.same_event(anchor.passage.article, hit.passage.article)]

@@ -33,6 +33,10 @@ def test_a_year_or_a_known_place_is_the_setting_and_leaves_the_rest_to_search():
     assert not SETTINGS.occasion("What did Putin say about the truce in his speech?")
 
 
+def test_a_place_every_event_names_chooses_no_event():
+    assert not SETTINGS.occasion("What did Putin say about the truce in Turkey?")
+
+
 def test_a_named_setting_keeps_only_the_articles_about_it():
     hits = [_hit("tehran-a", 0.9), _hit("undated", 0.8), _hit("sochi", 0.7)]
     assert [h.passage.article for h in focus(hits, SETTINGS.occasion("… in Sochi?"), SETTINGS)] == ["sochi"]

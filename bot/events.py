@@ -56,76 +56,83 @@ class Occasion:
         return bool(self.years or self.places)
 
 
-@dataclass(frozen=True)
-class ArticleSetting:
-    """When an article is dated and the names its headline and lead give (places, people, years)."""
-
-    date: dt.date | None
-    names: frozenset[str]  # folded
-
-
 class ArticleSettings:
-    """The setting of every article of one snapshot, read once from its passages."""
+    """When each article of one snapshot is dated, which event it reports and which names its headline and lead give.
+
+    Built on the first question after each build, so it reads only headlines and leads; an article's whole
+    text is read only to check a name the question uses ("Summit" in a title-case headline is not a name
+    when the article writes "summit").
+    """
 
     def __init__(self, passages: list[Passage]) -> None:
-        heads: dict[str, list[str]] = {}
-        common: dict[str, set[str]] = {}
-        dates: dict[str, str] = {}
+        self._dates: dict[str, dt.date | None] = {}
+        self._paragraphs: dict[str, list[str]] = {}
+        self._heads: dict[str, set[str]] = {}  # folded capitalised words (and years) of headline and lead
+        self._by_name: dict[str, set[str]] = {}  # the same, the other way round
         for passage in passages:
-            dates.setdefault(passage.article, passage.date)
+            if passage.article not in self._dates:
+                self._dates[passage.article] = _date(passage.date)
+            self._paragraphs.setdefault(passage.article, []).append(passage.text)
             if passage.paragraph <= LEAD_PARAGRAPH:
-                heads.setdefault(passage.article, []).append(passage.text)
-            common.setdefault(passage.article, set()).update(w for w in WORD.findall(passage.text) if w.islower())
-        self._settings = {
-            article: ArticleSetting(_date(date), _names_in(heads.get(article, []), common[article]))
-            for article, date in dates.items()
-        }
-        self.places = frozenset(word for setting in self._settings.values() for word in setting.names)
-        self._events = _events(self._settings)
+                for word in _capitalised(passage.text):
+                    self._heads.setdefault(passage.article, set()).add(word)
+                    self._by_name.setdefault(word, set()).add(passage.article)
+        self._events = _events(self._dates)
         self._sizes = Counter(self._events.values())
+        self._lower_case: dict[tuple[str, str], bool] = {}
 
     def event(self, article: str) -> int | None:
         """The event ``article`` reports (None when undated): reports dated a week or less apart are one event."""
         return self._events.get(article)
+
+    def date(self, article: str) -> dt.date | None:
+        """The date of ``article``, if known."""
+        return self._dates.get(article)
 
     def coverage(self, article: str) -> int:
         """How many articles report the event of ``article``."""
         event = self.event(article)
         return 1 if event is None else self._sizes[event]
 
-    def of(self, article: str) -> ArticleSetting:
-        """The setting of ``article`` (undated and unnamed when unknown)."""
-        return self._settings.get(article, ArticleSetting(None, frozenset()))
+    def names(self, article: str, word: str) -> bool:
+        """True when the headline or lead of ``article`` names ``word`` (folded), as a name and not a common word."""
+        if word not in self._heads.get(article, ()):
+            return False
+        key = (article, word)
+        if key not in self._lower_case:  # read once: "summit" written in lower case in the article is no name
+            text = " ".join(self._paragraphs.get(article, ()))
+            self._lower_case[key] = bool(re.search(rf"(?<![\w’'-]){re.escape(word)}(?![\w’'-])", text))
+        return YEAR.fullmatch(word) is not None or not self._lower_case[key]
 
     def occasion(self, question: str) -> Occasion:
-        """The years and places ``question`` names; a place counts when an article's headline or lead names it."""
+        """The years and places ``question`` names, when they tell the events of the articles apart."""
         years: set[str] = set()
         places: set[str] = set()
         rest = question
         for match in reversed(list(SETTING_PHRASE.finditer(question))):
-            word = POSSESSIVE_END.sub("", match.group("after") or match.group("before") or match.group("year"))
+            word = fold(POSSESSIVE_END.sub("", match.group("after") or match.group("before") or match.group("year")))
             if YEAR.fullmatch(word):
                 years.add(word)
-            elif fold(word) in self.places:
-                places.add(fold(word))
+            elif any(self.names(article, word) for article in self._by_name.get(word, ())):
+                places.add(word)
             else:
                 continue
             rest = rest[: match.start()].rstrip() + rest[match.end() :]
         occasion = Occasion(frozenset(years), frozenset(places), " ".join(rest.split()))
+        candidates = set.intersection(*(self._by_name.get(place, set()) for place in places)) if places else self._dates
         # A setting that every event shares ("in Idlib" when all coverage is of Idlib) does not choose one.
-        chosen = {self.event(article) for article in self._settings if self.about(article, occasion)} - {None}
+        chosen = {self.event(article) for article in candidates if self.about(article, occasion)} - {None}
         if not chosen or chosen == set(self._sizes):
             return Occasion()
         return dataclasses.replace(occasion, events=frozenset(chosen))
 
     def about(self, article: str, occasion: Occasion) -> bool:
         """True when ``article`` is dated in the year asked about (or names it) and names the place asked about."""
-        setting = self.of(article)
+        date = self.date(article)
         year_fits = not occasion.years or (
-            str(setting.date.year) in occasion.years if setting.date else bool(occasion.years & setting.names)
+            str(date.year) in occasion.years if date else any(self.names(article, year) for year in occasion.years)
         )
-        place_fits = not occasion.places or bool(occasion.places & setting.names)
-        return year_fits and place_fits
+        return year_fits and all(self.names(article, place) for place in occasion.places)
 
     def same_event(self, first: str, second: str) -> bool:
         """True when two articles can report one event: the same one, or either undated."""
@@ -133,9 +140,9 @@ class ArticleSettings:
         return a is None or b is None or a == b
 
 
-def _events(settings: dict[str, ArticleSetting]) -> dict[str, int]:
+def _events(dates: dict[str, dt.date | None]) -> dict[str, int]:
     """Dated articles numbered by event: in date order, a gap of more than a week starts a new one."""
-    dated = sorted((setting.date, article) for article, setting in settings.items() if setting.date)
+    dated = sorted((date, article) for article, date in dates.items() if date)
     events: dict[str, int] = {}
     number, previous = 0, None
     for date, article in dated:
@@ -152,19 +159,9 @@ def _date(iso: str) -> dt.date | None:
         return None
 
 
-def _names_in(head: list[str], common: set[str]) -> frozenset[str]:
-    """Folded names in a headline and lead, and the years they give.
-
-    A capitalised word is a name unless the article also writes it in lower case ("Summit" in a
-    title-case headline, "The" opening a sentence); a dateline's capitals ("SOCHI, Russia —") count.
-    """
-    text = " ".join(head)
-    names = set(YEAR.findall(text))
-    for word in WORD.findall(text):
-        bare = POSSESSIVE_END.sub("", word)
-        if bare[:1].isupper() and bare.lower() not in common:
-            names.add(fold(bare))
-    return frozenset(names)
+def _capitalised(text: str) -> set[str]:
+    """Folded capitalised words and years of a headline or lead (names, places, a dateline's capitals)."""
+    return {fold(POSSESSIVE_END.sub("", w)) for w in WORD.findall(text) if w[:1].isupper() or YEAR.fullmatch(w)}
 
 
 def focus(hits: list[Hit], occasion: Occasion, settings: ArticleSettings) -> list[Hit]:
@@ -194,7 +191,7 @@ def _best_supported(hits: list[Hit], settings: ArticleSettings) -> Hit | None:
     near = [hit for hit in hits if hit.score >= SUPPORT_RATIO * hits[0].score]
     best, best_support = None, (0, 0)
     for hit in near:
-        if settings.of(hit.passage.article).date is None:
+        if settings.date(hit.passage.article) is None:
             continue
         article = hit.passage.article
         support = (

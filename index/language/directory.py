@@ -110,6 +110,21 @@ class PeopleDirectory:
         self._building = threading.Lock()
         self._mentions: dict[tuple[str, str], tuple[Mention, ...]] = {}  # questions are read several times per turn
         self._local: dict[tuple[str, str], Person] = {}  # (article, folded name) → person, see merged_people
+        # Kept up to date as people are added, so adding the next one never compiles every alias again:
+        self._owner_of: dict[str, Person] = {}  # folded alias → the first person it names
+        self._surname_of: dict[str, list[Person]] = {}  # folded surname → the people who bear it
+        self._position: dict[int, int] = {}  # id(person) → place in ``people``
+        for person in self.people:
+            self._register(person)
+
+    def _register(self, person: Person) -> None:
+        """Index a person's aliases and surname for :meth:`add` (after they were added or renamed)."""
+        self._position.setdefault(id(person), len(self._position))
+        for alias in person.all_aliases():
+            self._owner_of.setdefault(alias, person)
+        bearers = self._surname_of.setdefault(name_parts(person.name).surname, [])
+        if person not in bearers:
+            bearers.append(person)
 
     def _compiled(self) -> _Aliases:
         """Every alias with its owner, compiled into one alternation (built again after changes).
@@ -140,6 +155,7 @@ class PeopleDirectory:
         """Remember another way the text refers to ``person``."""
         if fold(alias) not in person.all_aliases():
             person.aliases.add(alias)
+            self._register(person)
             self.changed()
 
     def find(self, name: str) -> Person | None:
@@ -193,7 +209,7 @@ class PeopleDirectory:
         name = clean_name(name)
         if not name or fold(name.split()[0]) in NOT_NAME_WORDS:
             return None
-        existing = self._compiled().owners.get(fold(name)) or self._same_person(name)
+        existing = self._owner_of.get(fold(name)) or self._same_person(name)
         if existing:
             self._merge_name(existing, name)
             existing.nationality = existing.nationality or nationality
@@ -201,6 +217,7 @@ class PeopleDirectory:
             return existing
         person = Person(name=name, nationality=nationality, role=role)
         self.people.append(person)
+        self._register(person)
         self.changed()
         return person
 
@@ -209,8 +226,17 @@ class PeopleDirectory:
 
         A bare surname that fits several people ("Smith" beside John and Jane Smith) is the one named last.
         """
-        fitting = [person for person in self.people if same_name(name, person.name)]
-        if len(fitting) > 1 and name_parts(name).given:
+        parts = name_parts(name)
+        if not parts.surname:
+            return None
+        spellings = process.extract(
+            parts.surname, list(self._surname_of), scorer=fuzz.ratio, score_cutoff=SPELLING_SIMILARITY, limit=None
+        )
+        bearers = {id(p): p for surname, _, _ in spellings if same_spelling(parts.surname, surname) for p in self._surname_of[surname]}
+        fitting = sorted(
+            (person for person in bearers.values() if same_name(name, person.name)), key=lambda p: self._position[id(p)]
+        )
+        if len(fitting) > 1 and parts.given:
             return None  # "Jane Smith" beside two people both called just "Smith" elsewhere: a new person
         return fitting[-1] if fitting else None
 
@@ -221,6 +247,7 @@ class PeopleDirectory:
         if fuller != person.name or fold(other) not in person.all_aliases():
             person.name = fuller
             person.aliases.add(other)
+            self._register(person)
             self.changed()
 
     def by_nationality(self, nationality: str) -> Person | None:
@@ -302,7 +329,9 @@ def merged_people(people_by_article: dict[str, list[Person]]) -> PeopleDirectory
             merged = directory.add(person.name, person.nationality, person.role)
             if merged is None:
                 continue
-            merged.aliases.update(alias for alias in person.aliases if fold(alias) != fold(merged.name))
+            for alias in person.aliases:
+                if fold(alias) != fold(merged.name):
+                    directory.learn_alias(merged, alias)
             merged.gender = merged.gender or person.gender
             for alias in person.all_aliases():  # folded: the surname too, so "Smith" there is this Smith
                 directory._local[(article, alias)] = merged

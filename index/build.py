@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index.articles import Article, article_files, content_hash, load_corpus
+from index.articles import Article, article_files, article_ids, content_hash, load_corpus
 from index.encoder import Encoder
 from index.language.directory import merged_people
 from index.language.person import Person
@@ -72,7 +72,7 @@ class BuildReport:
 
 def corpus_hashes(corpus_dir: Path) -> dict[str, str]:
     """Content hash of every article file, keyed by article id."""
-    return {path.stem: content_hash(path.read_bytes()) for path in article_files(corpus_dir)}
+    return {article_id: content_hash(path.read_bytes()) for path, article_id in article_ids(article_files(corpus_dir)).items()}
 
 
 def is_stale(corpus_dir: Path, manifest: Manifest) -> bool:

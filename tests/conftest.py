@@ -68,6 +68,27 @@ def encoder():
 
 
 @pytest.fixture(scope="session")
+def onnx_export(tmp_path_factory, encoder) -> Path:
+    """A folder holding the model's ONNX export, made once per test session."""
+    from index.encoder import OnnxEncoder
+
+    folder = tmp_path_factory.mktemp("onnx")
+    OnnxEncoder.from_cache(folder)
+    return folder
+
+
+@pytest.fixture
+def default_index_dir(tmp_path, onnx_export) -> Path:
+    """An empty index folder for the product's default encoder, its ONNX export already made."""
+    from index.encoder import ONNX_CACHE_DIR, ONNX_FILE
+
+    index_dir = tmp_path / "index"
+    (index_dir / ONNX_CACHE_DIR).mkdir(parents=True)
+    shutil.copy(onnx_export / ONNX_FILE, index_dir / ONNX_CACHE_DIR / ONNX_FILE)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
 def seed_index(tmp_path_factory, encoder) -> Path:
     """An index of the bundled corpus, built once."""
     from index.build import build_index

@@ -138,10 +138,10 @@ def test_questions_encoded_while_a_build_embeds_all_succeed(encoder):
 
 
 @pytest.fixture(scope="module")
-def onnx_encoder(tmp_path_factory, encoder):
+def onnx_encoder(onnx_export):
     from index.encoder import OnnxEncoder
 
-    return OnnxEncoder.from_cache(tmp_path_factory.mktemp("onnx"))
+    return OnnxEncoder.from_cache(onnx_export)
 
 
 def test_onnx_encoder_agrees_with_sentence_transformers(encoder, onnx_encoder):

@@ -5,6 +5,7 @@ One home for the language rules both sides need: sentences
 (:mod:`~index.language.names`), roles and titles (:mod:`~index.language.roles`),
 people and their identity across articles (:mod:`~index.language.person`,
 :mod:`~index.language.directory`), quotes and speech verbs
-(:mod:`~index.language.quotes`) and who said what
-(:mod:`~index.language.attribution`).
+(:mod:`~index.language.quotes`), who said what
+(:mod:`~index.language.attribution`), and dates and datelines
+(:mod:`~index.language.dates`).
 """

@@ -19,6 +19,7 @@ from bot.settings import TOKEN_MISSING, WEBHOOK_URL_MISSING, Settings, SettingsE
 
 if TYPE_CHECKING:  # the engine's modules load with the first command that needs them, keeping --help instant
     from bot.answer import Answer
+    from bot.engine import Engine
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
     add = index_commands.add_parser(
         "add",
         help="copy article files into the corpus and index them",
-        description="Validate article files (.md, .txt, .html), copy them into the corpus folder, then build.",
+        description=(
+            "Read each article file (.md, .txt, .html), copy every good one into the corpus folder under a "
+            "unique name, name each bad one with its reason, then build. Exit code 2 when any file was not added."
+        ),
     )
     add.add_argument("files", nargs="+", type=Path, metavar="FILE")
     return parser
@@ -207,11 +211,7 @@ def command_index(args: argparse.Namespace, settings: Settings) -> int:
         report = engine.rebuild(full=args.full)
         print(report.summary())
     elif args.index_command == "add":
-        from index.corpus_admin import add_articles
-
-        added = add_articles(args.files, settings.corpus_dir)
-        print("Added " + ", ".join(str(path) for path in added))
-        print(engine.rebuild().summary())
+        return add_files(args.files, settings, engine)
     else:
         manifest, stale, reason = index_state(settings.corpus_dir, settings.index_dir, engine.encoder)
         print(f"Corpus: {settings.corpus_dir}")
@@ -229,6 +229,20 @@ def command_index(args: argparse.Namespace, settings: Settings) -> int:
             print(f"  {article_id}: skipped (unreadable or a duplicate)")
         print("State:  " + ("stale: the corpus changed; run `summitbot index build`" if stale else "up to date"))
     return EXIT_OK
+
+
+def add_files(files: list[Path], settings: Settings, engine: "Engine") -> int:
+    """``summitbot index add FILE…``: every good file added, each bad one named with its reason."""
+    from index.corpus_admin import add_articles
+
+    report = add_articles(files, settings.corpus_dir, settings.index_dir)
+    for entry in report.stored:
+        print(entry.describe())
+    for name, reason in report.failed:
+        print(f"{PROG}: not added: {name}: {reason}", file=sys.stderr)
+    if report.written:
+        print(engine.rebuild().summary())
+    return EXIT_USAGE if report.failed else EXIT_OK
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {

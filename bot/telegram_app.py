@@ -72,7 +72,7 @@ from bot.telegram_logging import bot_logging
 from bot.webhook import serve_webhook
 from bot.state import ChatState, ChatStates, StateUnavailableError, open_chat_states
 from index.articles import ArticleError
-from index.corpus_admin import MAX_ARTICLE_BYTES, safe_article_name, store_article
+from index.corpus_admin import MAX_ARTICLE_BYTES, article_suffix, store_article
 from index.store import Snapshot
 
 logger = logging.getLogger(__name__)
@@ -411,13 +411,17 @@ async def on_document(update: Update, context: BotContext) -> None:
     document = message.document
     name = document.file_name or "untitled"
     try:
-        safe_article_name(name)  # refuse other file types before downloading anything
+        article_suffix(name)  # refuse other file types before downloading anything
         if document.file_size and document.file_size > MAX_ARTICLE_BYTES:
             raise ArticleError(f"{name} is {document.file_size:,} bytes; the limit is {MAX_ARTICLE_BYTES:,}")
         data = bytes(await (await document.get_file()).download_as_bytearray())
-        stored = await asyncio.to_thread(store_article, name, data, context.settings.corpus_dir)
+        settings = context.settings
+        stored = await asyncio.to_thread(store_article, name, data, settings.corpus_dir, settings.index_dir)
     except ArticleError as exc:
         await message.reply_text(f"Sorry, I can't add that file: {exc}. Nothing was changed.")
+        return
+    if stored.already_there:
+        await message.reply_text(f"{stored.describe()}. Nothing was changed.")
         return
     logger.info("Admin %s added %s", update.effective_user.id if update.effective_user else "?", stored.name)
     await rebuild_and_report(update, context, stored.name)

@@ -16,8 +16,6 @@ from bot.conversation import Conversation
 from bot.engine import Engine
 from conftest import CountingEncoder
 from index.build import build_index
-from index.corpus_admin import add_articles, safe_article_name
-from index.articles import ArticleError
 from index.store import BUILDS_DIR, STAGING_PREFIX, BuildLock, current_build, load_snapshot
 
 HERE = Path(__file__).resolve().parent
@@ -109,33 +107,3 @@ def test_running_engine_swaps_in_new_builds_while_queries_run(tmp_path, corpus_c
     build_index(corpus_copy, index_dir, encoder)
     answer = engine.ask("Which harbour reopened after the dock strike?", Conversation())
     assert answer.hits[0].passage.article == "ports"
-
-
-def test_index_add_copies_valid_files_and_refuses_bad_ones(tmp_path, corpus_copy):
-    good = tmp_path / "Ports Reopen!.md"
-    good.write_text(PORTS, encoding="utf-8")
-    added = add_articles([good], corpus_copy)
-    assert added == [corpus_copy / "Ports-Reopen.md"] and added[0].read_text(encoding="utf-8") == PORTS
-    before = sorted(p.name for p in corpus_copy.iterdir())
-    bad = {
-        "binary.txt": b"\x00\x01\x02",
-        "latin.txt": "Caf\xe9\n\nText".encode("latin-1"),
-        "empty.md": b"",
-        "huge.txt": b"Title\n\n" + b"word " * 300_000,
-        "notitle.md": b"---\ndate: 2019-01-01\n---\n\n",
-        "picture.png": b"\x89PNG",
-    }
-    for name, data in bad.items():
-        path = tmp_path / name
-        path.write_bytes(data)
-        with pytest.raises(ArticleError):
-            add_articles([path], corpus_copy)
-    assert sorted(p.name for p in corpus_copy.iterdir()) == before
-
-
-@pytest.mark.parametrize(
-    "name, expected",
-    [("../../etc/passwd.txt", "passwd.txt"), ("/abs/path/news.md", "news.md"), ("..\\win\\x.html", "x.html"), ("Ünïcode name.txt", "Unicode-name.txt"), ("???.txt", "article.txt")],
-)
-def test_uploaded_names_stay_inside_the_corpus(name, expected):
-    assert safe_article_name(name) == expected

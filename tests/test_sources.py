@@ -121,12 +121,17 @@ def test_real_short_paragraphs_and_one_line_quotes_are_kept():
     assert article.paragraphs == (LONG_1, quote, short, subhead, LONG_2)
 
 
-def test_a_story_with_no_headline_line_is_titled_by_its_opening_words_and_keeps_them():
-    article = read("date 2018-09-07 " + LONG_1 + "\n" + LONG_2)
+def test_a_date_glued_before_the_story_is_read_and_dropped():
+    article = read("\n".join([TITLE, " date 2018-09-07 " + LONG_1, LONG_2]))
     assert article.date == dt.date(2018, 9, 7)
-    assert not article.title.startswith("date")
-    assert len(article.title.split()) <= 15
     assert article.paragraphs == (LONG_1, LONG_2)
+
+
+def test_a_story_without_a_headline_is_refused_with_the_reason():
+    from index.articles import ArticleError
+
+    with pytest.raises(ArticleError, match="no title"):
+        read("\n".join([LONG_1, LONG_2]))
 
 
 # --- dates ----------------------------------------------------------------------------------------
@@ -146,7 +151,7 @@ def test_dateline_gives_date_and_agency(first_paragraph, expected_date, expected
     article = read("\n\n".join([TITLE, first_paragraph, LONG_2]))
     assert article.date == expected_date
     assert article.outlet == expected_outlet
-    assert article.paragraphs[0] == first_paragraph  # the article's own words stay as written
+    assert article.paragraphs[0] == LONG_1 + first_paragraph.partition(LONG_1)[2]  # the dateline is no passage's words
 
 
 def test_yearless_dateline_takes_the_year_of_a_published_line():

@@ -564,6 +564,24 @@ def test_admin_upload_is_stored_indexed_and_answerable(fake, writable):
     assert "Harbour Strike Ends at Port Example" in answer["plain_text"]
 
 
+def test_uploads_keep_their_names_and_never_replace_another_article(fake, writable):
+    settings, engine = writable
+    other = NEW_ARTICLE.replace("Port Example", "Port Sample")
+
+    async def scenario(bot: BotHarness) -> list:
+        return (
+            await bot.upload("Забастовка.txt", NEW_ARTICLE.encode(), ADMIN)
+            + await bot.upload("Забастовка.txt", other.encode(), ADMIN)
+            + await bot.upload("again.txt", NEW_ARTICLE.encode(), ADMIN)
+        )
+
+    replies = [reply["plain_text"] for reply in play(settings, engine, fake, scenario)]
+    assert replies[0].startswith("Indexing Забастовка.txt") and replies[2].startswith("Indexing Забастовка-2.txt")
+    assert replies[-1] == "again.txt is already there as Забастовка.txt. Nothing was changed."
+    assert (settings.corpus_dir / "Забастовка.txt").read_text(encoding="utf-8") == NEW_ARTICLE
+    assert (settings.corpus_dir / "Забастовка-2.txt").read_text(encoding="utf-8") == other
+
+
 @pytest.mark.parametrize(
     "name, content, reason",
     [

@@ -33,7 +33,7 @@ _MONTH = (
 _WEEKDAY = r"(?:(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?\.?,?\s+)"
 _DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?:1[89]|20)\d\d"
-_TIME = r"(?:,?\s+(?:at\s+)?\d{1,2}[:.]\d\d(?:\s*[AaPp]\.?[Mm]\.?)?(?:\s+(?:GMT|UTC|[A-Z]{2,4}T))?)"
+_TIME = r"(?:\s*(?:,|-|–|/|at)?\s*\d{1,2}[:.]\d\d(?::\d\d)?(?:\s*[AaPp]\.?[Mm]\.?)?(?:\s+(?:GMT|UTC|[A-Z]{2,4}T))?)"
 
 # Where a date stands in text: month-name forms (year optional) and numeric forms (year first).
 DATE_PATTERN = re.compile(
@@ -48,8 +48,9 @@ DATE_PATTERN = re.compile(
 DATELINE_PATTERN = re.compile(
     r"^(?P<place>[A-Z][A-Za-z’'.\- ]{1,30}?(?:,\s*[A-Z][A-Za-z’'.\- ]{1,25}?)?)"
     rf"(?:,\s*(?P<date>{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?|{_DAY}\s+{_MONTH}(?:,?\s+{_YEAR})?))?"
-    r"(?:\s*\((?P<agency>[A-Za-z][A-Za-z&.\- ]{0,30})\)|,\s*(?P<bare_agency>[A-Z][A-Za-z]{1,15}))?"
-    r"\s*(?:--|[-–—])\s*(?=\S)"
+    r"(?:\s*\((?P<agency>[A-Za-z][A-Za-z&.,\- ]{0,40})\)|,\s*(?P<bare_agency>[A-Z][A-Za-z]{1,15}))?"
+    r"(?:\s*(?:--|[-–—])|\s+By\s+(?P<by>[A-Z][\w&.' ]{1,40}?)\s+(?:correspondent|staff(?: writer)?|reporter|bureau)\b)"
+    r"\s*(?=\S)"
 )
 
 # Labels that introduce a page's own date ("Published: …", "Publish Date :2018/9/7", "date 2018-09-07").
@@ -83,7 +84,7 @@ class FoundDate:
 
 @dataclass(frozen=True)
 class Dateline:
-    """A wire dateline: "GENEVA, Sept 7 (Reuters) -"."""
+    """A wire dateline: "GENEVA, Sept 7 (Reuters) -", "Howzeh Press (Iran, Tehran) -", "Baku, Sep. 7 By X correspondent"."""
 
     place: str
     date: FoundDate | None
@@ -129,7 +130,9 @@ def read_dateline(paragraph: str) -> Dateline | None:
     if match is None:
         return None
     place = match.group("place").strip()
-    agency = (match.group("agency") or match.group("bare_agency") or "").strip()
+    agency = (match.group("agency") or match.group("bare_agency") or match.group("by") or "").strip()
+    if "," in agency:  # "Howzeh Press (Iran, Tehran) -": the agency stands outside, the place inside
+        place, agency = agency, place
     date_text = match.group("date")
     if not (date_text or agency or (place.isupper() and len(place) > 2)):
         return None  # "Putin, Erdogan - …" is not a dateline

@@ -45,7 +45,6 @@ TITLE_REGION = 8  # blocks from the top where the headline and the page's date a
 MIN_TITLE_OVERLAP = 0.5  # share of a headline's words that the story repeats
 MIN_SUBHEAD_OVERLAP = 0.25  # below this a headline-like line in the story is a sidebar link
 DATELINE_PARAGRAPHS = 3  # a wire dateline opens one of the first paragraphs
-FALLBACK_TITLE_WORDS = 14
 MIN_CONTENT_WORD = 4  # letters
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\ufeff]")
@@ -60,9 +59,16 @@ CHROME_PATTERN = re.compile(
     r"newsletter|all rights reserved|copyright|read more|read also|also read|see also|advertisement|sponsored|"
     r"click here|cookies?|privacy policy|terms of (use|service)|continue reading|free articles?|paywall|"
     r"premium (content|article)|already (a|have an?) (member|subscriber|account)|download (our|the) app|"
-    r"back to top|skip to (main )?content|\d+\s+(min(ute)?s?|hours?|days?)\s+(ago|read)|related (articles|posts|stories|news))\b",
+    r"back to top|skip to (main )?content|\d+\s+(min(ute)?s?|hours?|days?)\s+(ago|read)|related (articles|posts|stories|news)|"
+    r"(send|view|show|hide|write|post|add|load) (a |your |all )?comments?|our standards|contributed to this report)\b",
     re.IGNORECASE,
 )
+# Lines of any length that are chrome by how they start: links to other stories, copyright notices.
+CHROME_OPENING = re.compile(
+    r"^\W*(read (more|also|next)|see also|also read|related|more on this|watch|listen|(©|\(c\)|copyright)\s*\d{0,4})\s*[:|-]?\s",
+    re.IGNORECASE,
+)
+MAX_CHROME_OPENING_WORDS = 40
 SHARE_WORDS = frozenset(
     "share tweet facebook twitter x whatsapp telegram email e-mail mail print linkedin reddit pinterest "
     "copy link comments comment save vk messenger".split()
@@ -77,22 +83,31 @@ SIDEBAR_HEADING = re.compile(
     re.IGNORECASE,
 )
 MAX_SIDEBAR_HEADING_WORDS = 6
+MAX_MASTHEAD_WORDS = 4
 MENU_SEPARATORS = re.compile(r"\s*(?:\||•|·|»|›|>|/|\u2022)\s*")
 MAX_MENU_ITEM_WORDS = 4
 # Labels of page furniture ("News Code : 428510", "Category: FORUM", "Source: Xinhua").
 METADATA_LABELS = frozenset(
     "code|id|news code|news id|story id|article id|category|categories|section|service|tags|tag|topics|topic|"
     "views|visits|source|author|by|reporter|editor|photo|photos|image|images|credit|print|date|time|updated|"
-    "published|posted|reading time|words|language".split("|")
+    "published|posted|reading time|words|language|name|email|e-mail|website|comment|your comment|message".split("|")
 )
-METADATA_ITEM = re.compile(r"^(?P<label>[A-Za-z][A-Za-z ]{0,20}?)\s*:\s*(?P<value>.+)$")
+METADATA_ITEM = re.compile(r"^(?P<label>[A-Za-z][A-Za-z -]{0,20}?)\s*:\s*(?P<value>.*)$")
 NUMBER_OR_ID = re.compile(r"^\W*(?:[A-Za-z]{0,6}[\s#:_-]*)?\d[\d\s/_.:-]{3,}\W*$")
 BYLINE = re.compile(
     r"^(?i:by|written by|reported by|reporting by|report by|story by|author:?)\s+"
     r"(?P<name>[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|al-\w+|bin|van|von|de|der|la)){0,4})",
 )
 MAX_BYLINE_WORDS = 15
-CREDIT = re.compile(r"^(?:source|sources|via)\s*:\s*(?P<outlet>[^|,;]{2,40})$|^(?:©|\(c\)|copyright)\s*(?:\d{4}\s*)?(?P<holder>[^|,;.]{2,40}?)(?:\s*\d{4})?\.?$", re.IGNORECASE)
+CREDIT = re.compile(
+    r"^(?:source|sources|via)\s*:\s*(?P<outlet>[^|,;]{2,40})$"
+    r"|^(?:©|\(c\)|copyright)\s*(?:\d{4}\s*)?(?P<holder>[^|,;.©]{2,40}?)(?:\s*\d{4})?\s*(?:\.|$)",
+    re.IGNORECASE,
+)
+TIME_ITEM = re.compile(
+    r"^(?:(?:last\s+)?updated|posted|published)?\s*(?:at\s+)?\d{1,2}[:.]\d\d(?::\d\d)?\s*(?:[ap]\.?m\.?)?\s*(?:GMT|UTC|[A-Z]{2,4}T)?$",
+    re.IGNORECASE,
+)
 URL_HOST = re.compile(r"^https?://(?:www\.)?(?P<host>[^/:]+)", re.IGNORECASE)
 STOP_WORDS = frozenset(
     "that with from this have were their said says will would about after over into more than they been also "
@@ -164,19 +179,24 @@ def _is_date_only(text: str) -> bool:
 
 
 def _is_metadata_item(item: str) -> bool:
-    if NUMBER_OR_ID.match(item) or _is_date_only(item):
+    if NUMBER_OR_ID.match(item) or _is_date_only(item) or TIME_ITEM.match(item):
         return True
     match = METADATA_ITEM.match(item)
     if match is None:
         return False
     label, value = match.group("label").strip().lower(), match.group("value").strip()
-    return label in METADATA_LABELS or bool(NUMBER_OR_ID.match(value)) or _is_date_only(value)
+    return label in METADATA_LABELS or bool(value) and (bool(NUMBER_OR_ID.match(value)) or _is_date_only(value))
+
+
+def metadata_items(text: str) -> list[str]:
+    """The items of a header line ("Source: Xinhua| 2018-09-08 03:12:40|Editor: mingmei")."""
+    return [item.strip() for item in re.split(r"\s*[|•]\s*", text) if item.strip()]
 
 
 def is_metadata_line(text: str) -> bool:
     """A header line of page furniture: dates, ids, "Label: value" items, possibly joined by "|"."""
-    items = [item for item in re.split(r"\s*[|•]\s*", text) if item.strip()]
-    return bool(items) and all(_is_metadata_item(item.strip()) for item in items)
+    items = metadata_items(text)
+    return bool(items) and all(_is_metadata_item(item) for item in items)
 
 
 def is_menu(text: str) -> bool:
@@ -217,6 +237,8 @@ def is_sidebar_heading(text: str) -> bool:
 def is_chrome(text: str) -> bool:
     """True for a line of site chrome: menus, header lines, ids, bylines, share/comment/subscribe/paywall lines."""
     words = _words(text)
+    if len(words) <= MAX_CHROME_OPENING_WORDS and CHROME_OPENING.match(text):
+        return True
     if len(words) > MAX_CHROME_WORDS:
         return False
     if CHROME_PATTERN.search(text) or byline(text) or credit(text):
@@ -234,6 +256,17 @@ class _Reading:
     dates: list[FoundDate] = field(default_factory=list)  # page dates from date lines, first first
     author: str = ""
     credit: str = ""
+    masthead: str = ""
+
+    def learn_from_chrome(self, block: str) -> None:
+        """Keep what a chrome line says about the article: author, outlet credit, date."""
+        self.author = self.author or (byline(block) or "")
+        for item in metadata_items(block) if is_metadata_line(block) else [block]:
+            self.credit = self.credit or (credit(item) or "")
+            label = METADATA_ITEM.match(item)
+            dated = published_date(item) or (published_date(label.group("value")) if label else None)
+            if dated is not None and not dated.rest and item is not block:
+                self.dates.append(dated.date)
 
 
 def _strip_chrome(blocks: list[str]) -> _Reading:
@@ -244,6 +277,9 @@ def _strip_chrome(blocks: list[str]) -> _Reading:
         if in_sidebar and (looks_like_title(block) or is_chrome(block)):
             continue
         in_sidebar = False
+        if position == 0 and _is_masthead(block):
+            reading.masthead = block.title()
+            continue
         if is_sidebar_heading(block):
             in_sidebar = True
             continue
@@ -255,11 +291,34 @@ def _strip_chrome(blocks: list[str]) -> _Reading:
             if dated.labelled:
                 block = dated.rest  # "date 2018-09-07 Russian President …": the label and date go, the text stays
         if is_chrome(block):
-            reading.author = reading.author or (byline(block) or "")
-            reading.credit = reading.credit or (credit(block) or "")
+            reading.learn_from_chrome(block)
             continue
         reading.blocks.append(block)
     return reading
+
+
+def _is_masthead(text: str) -> bool:
+    """The site's name in capitals atop a saved page ("BOSPHORUS DAILY")."""
+    letters = [ch for ch in text if ch.isalpha()]
+    return (
+        len(_words(text)) <= MAX_MASTHEAD_WORDS
+        and len(letters) > 2
+        and all(ch.isupper() for ch in letters)
+        and not SIDEBAR_HEADING.match(text)
+    )
+
+
+def _initials(name: str) -> str:
+    return "".join(word[0] for word in name.split() if word[0].isupper() and word.lower() != "the")
+
+
+def _outlet(known: str, agency: str, reading: _Reading, url: str) -> str:
+    """The outlet: what the caller knows, the dateline's agency (spelt out by a credit line), a credit, the masthead."""
+    if known:
+        return known
+    if agency and reading.credit and _initials(reading.credit) == agency.replace(".", ""):
+        return reading.credit  # "(AP)" and "Copyright 2018 The Associated Press"
+    return agency or reading.credit or reading.masthead or _host(url)
 
 
 def _comparable(text: str) -> str:
@@ -287,7 +346,7 @@ def _find_title(blocks: list[str]) -> tuple[str, list[str]]:
         elif len(_words(block)) > MAX_CHROME_WORDS:
             break  # the story has started; a short sentence before it is a tagline
     if not candidates:
-        return _fallback_title(blocks), blocks
+        raise ArticleError("it has no title (no headline line above the story)" if blocks else "it has no text")
 
     def story_overlap(position: int) -> float:
         return overlap(blocks[position], " ".join(blocks[candidates[-1] + 1 :]))
@@ -297,15 +356,6 @@ def _find_title(blocks: list[str]) -> tuple[str, list[str]]:
         chosen = max(candidates, key=lambda p: (story_overlap(p), -p))
     above = [b for b in blocks[:chosen] if len(_words(b)) > MAX_CHROME_WORDS]  # short lines above are taglines
     return blocks[chosen], above + blocks[chosen + 1 :]
-
-
-def _fallback_title(blocks: list[str]) -> str:
-    """A story with no headline line: its opening words stand for one."""
-    if not blocks:
-        raise ArticleError("it has no text")
-    first = re.split(r"(?<=[.!?])\s+", blocks[0], maxsplit=1)[0]
-    words = _words(first)
-    return first if len(words) <= FALLBACK_TITLE_WORDS else " ".join(words[:FALLBACK_TITLE_WORDS]) + " …"
 
 
 def _drop_sidebar_headlines(title: str, paragraphs: list[str]) -> list[str]:
@@ -348,13 +398,18 @@ def read_page(
     paragraphs = _drop_sidebar_headlines(title, paragraphs)
     if not paragraphs:
         raise ArticleError("it has a title but no paragraphs")
-    dateline = next((d for d in map(read_dateline, paragraphs[:DATELINE_PARAGRAPHS]) if d is not None), None)
+    dateline = None
+    for position, paragraph in enumerate(paragraphs[:DATELINE_PARAGRAPHS]):
+        dateline = read_dateline(paragraph)
+        if dateline is not None:  # the dateline is the page's, not a passage's words
+            paragraphs[position] = paragraph[dateline.end :]
+            break
     if date is None:
         everything = [found for text in paragraphs for found in find_dates(text)]
         year = year_of([*reading.dates, *everything])
         candidates = [*reading.dates, *([dateline.date] if dateline and dateline.date else [])]
         date = next((d for d in (found.on(year) for found in candidates) if d is not None), None)
-    outlet = outlet or (dateline.agency if dateline else "") or reading.credit or _host(url or source)
+    outlet = _outlet(outlet, dateline.agency if dateline else "", reading, url or source)
     return ArticleText(
         title=title,
         paragraphs=tuple(paragraphs),

@@ -224,7 +224,8 @@ def command_index(args: argparse.Namespace, settings: Settings) -> int:
         print(f"Built:  {manifest.built_at} in {manifest.build_seconds:.1f} s")
         print(f"Articles: {len(manifest.articles)}, passages: {manifest.passage_count}")
         for article_id, entry in sorted(manifest.articles.items()):
-            print(f"  {article_id}: {entry.title} ({entry.date or 'no date'}), {entry.passages} passages")
+            facts = ", ".join([entry.outlet, entry.date or "no date"] if entry.outlet else [entry.date or "no date"])
+            print(f"  {article_id}: {entry.title} ({facts}), {entry.passages} passages")
         for article_id in sorted(manifest.skipped):
             print(f"  {article_id}: skipped (unreadable or a duplicate)")
         print("State:  " + ("stale: the corpus changed; run `summitbot index build`" if stale else "up to date"))

@@ -148,7 +148,7 @@ def build_index(
         for i, passage in enumerate(passages):
             embeddings[i] = fresh_rows[i] if i in fresh_rows else cache[passage.fingerprint]
         counts = Counter(passage.article for passage in passages)
-        entries = {a.id: ArticleEntry(a.content_hash, a.title, a.date_text, counts[a.id]) for a in articles}
+        entries = {a.id: ArticleEntry(a.content_hash, a.title, a.date_text, counts[a.id], a.outlet) for a in articles}
         report = BuildReport(
             duplicates=duplicates,
             articles=len(articles),

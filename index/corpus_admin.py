@@ -55,7 +55,7 @@ class StoredArticle:
         if self.already_there:
             return f"{self.requested} is already there as {self.name}"
         renamed = f" ({self.requested} was taken by another article)" if self.requested != self.name else ""
-        facts = ", ".join(fact for fact in (self.article.date_text, self.article.outlet) if fact)
+        facts = ", ".join(fact for fact in (self.article.outlet, self.article.date_text) if fact)
         return f"Added {self.name}{renamed}: {self.article.title}" + (f" ({facts})" if facts else "")
 
 

@@ -70,6 +70,7 @@ class ArticleEntry:
     title: str
     date: str
     passages: int
+    outlet: str = ""
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from index.build import build_index
 from index.corpus_admin import add_articles, safe_article_name, store_article
 from index.store import BuildLock, load_snapshot
 
-PORTS = "---\ntitle: Ports Reopen\ndate: 2019-03-04\n---\n\nThe harbour of Latakia reopened after a long dock strike.\n"
+PORTS = "---\ntitle: Ports Reopen\ndate: 2019-03-04\noutlet: Latakia Herald\n---\n\nThe harbour of Latakia reopened after a long dock strike.\n"
 SUMMIT = "Саммит в Тегеране\n\nЛидеры России, Ирана и Турции встретились в Тегеране в пятницу.\n"
 PRESS = "Пресс-конференция после саммита\n\nПрезиденты ответили на вопросы журналистов после встречи.\n"
 DEAL_MD = "---\ntitle: Grain Deal Signed\n---\n\nThe grain deal was signed in Istanbul on Friday by both sides.\n"
@@ -149,11 +149,13 @@ def test_cli_index_add_reports_each_file_and_exits_2_when_one_failed(
     files = [write(inbox, "ports.md", PORTS), write(inbox, "empty.txt", b" "), write(inbox, "Саммит.txt", SUMMIT)]
     assert main(["index", "add", *map(str, files)]) == 2
     out, err = capsys.readouterr()
-    assert "Added ports.md: Ports Reopen (2019-03-04)" in out and "Added Саммит.txt: Саммит в Тегеране" in out
+    assert "Added ports.md: Ports Reopen (Latakia Herald, 2019-03-04)" in out and "Added Саммит.txt: Саммит в Тегеране" in out
     assert "added: ports, Саммит" in out
     assert f"summitbot: not added: {files[1]}: it is empty" in err.splitlines()
     assert main(["index", "add", str(files[0])]) == 0
     assert "ports.md is already there as ports.md" in capsys.readouterr().out
+    assert main(["index", "status"]) == 0
+    assert "  ports: Ports Reopen (Latakia Herald, 2019-03-04), 2 passages" in capsys.readouterr().out
     assert main(["ask", "--json", "Which harbour reopened after the dock strike?"]) == 0
     answer = json.loads(capsys.readouterr().out)
     assert answer["found"] and answer["passages"][0]["article"] == "ports"

@@ -117,8 +117,22 @@ def test_real_short_paragraphs_and_one_line_quotes_are_kept():
     quote = "“There is no mention of a truce.”"
     short = "The Kremlin declined to comment."
     subhead = "Idlib truce talks in Tehran"
-    article = read("\n".join([TITLE, LONG_1, quote, short, subhead, LONG_2]))
-    assert article.paragraphs == (LONG_1, quote, short, subhead, LONG_2)
+    photo = "Erdogan posed for a photo with the two other leaders."
+    article = read("\n".join([TITLE, LONG_1, quote, short, subhead, photo, LONG_2]))
+    assert article.paragraphs == (LONG_1, quote, short, subhead, photo, LONG_2)
+
+
+@pytest.mark.parametrize(
+    "caption",
+    ["Putin and Erdogan in Tehran. Photo: AFP", "The leaders before the talks. REUTERS/Umit Bektas", "Leaders meet (Photo by IRNA)"],
+)
+def test_captions_are_not_passages(caption):
+    assert read("\n".join([TITLE, LONG_1, caption, LONG_2])).paragraphs == (LONG_1, LONG_2)
+
+
+def test_guardian_style_date_lines_and_an_agency_only_dateline():
+    article = read("\n".join([TITLE, "Fri 7 Sep 2018 16.20 BST", "Last modified on Fri 7 Sep 2018 17.00 BST", "(Reuters) - " + LONG_1]))
+    assert (article.date, article.outlet, article.paragraphs) == (dt.date(2018, 9, 7), "Reuters", (LONG_1,))
 
 
 def test_a_date_glued_before_the_story_is_read_and_dropped():

@@ -53,10 +53,13 @@ DATELINE_PATTERN = re.compile(
     r"\s*(?=\S)"
 )
 
+# A dateline that is only the agency: "(Reuters) - …".
+AGENCY_ONLY_PATTERN = re.compile(r"^\((?P<agency>[A-Z][A-Za-z&. ]{0,30})\)\s*(?:--|[-–—])\s*(?=\S)")
+
 # Labels that introduce a page's own date ("Published: …", "Publish Date :2018/9/7", "date 2018-09-07").
 PUBLISHED_LABEL = re.compile(
     r"^\W*(?:(?:first\s+)?published(?:\s+on)?|publish(?:ed)?\s+date|posted(?:\s+on)?|"
-    r"updated(?:\s+on)?|last\s+updated|release\s+date|date(?:line)?)\s*[:\-–]?\s*",
+    r"updated(?:\s+on)?|last\s+(?:updated|modified)(?:\s+on)?|modified(?:\s+on)?|release\s+date|date(?:line)?)\s*[:\-–]?\s*",
     re.IGNORECASE,
 )
 
@@ -103,7 +106,7 @@ def find_dates(text: str) -> list[FoundDate]:
     """Every readable date in ``text``, in order."""
     found: list[FoundDate] = []
     for match in DATE_PATTERN.finditer(text):
-        parsed = _read(match.group(0))
+        parsed = _read(match.group("md") or match.group("dm") or match.group("iso"))  # weekday and time aside
         if parsed is None:
             continue
         year = None if parsed.year == NO_YEAR else parsed.year
@@ -126,6 +129,9 @@ def parse_date(value: str | None) -> dt.date | None:
 
 def read_dateline(paragraph: str) -> Dateline | None:
     """The dateline opening ``paragraph``, when it has one with a date or an agency (or a place in capitals)."""
+    agency_only = AGENCY_ONLY_PATTERN.match(paragraph)
+    if agency_only is not None:
+        return Dateline(place="", date=None, agency=agency_only.group("agency").strip(), end=agency_only.end())
     match = DATELINE_PATTERN.match(paragraph)
     if match is None:
         return None

@@ -69,6 +69,11 @@ CHROME_OPENING = re.compile(
     re.IGNORECASE,
 )
 MAX_CHROME_OPENING_WORDS = 40
+# A caption ends with its picture's credit: "… in Tehran. Photo: AFP", "(Photo by X/Getty Images)", "REUTERS/Umit Bektas".
+CAPTION_CREDIT = re.compile(
+    r"(?:\(?\b(?:photo|photograph|picture|image|credit|foto)s?\s*(?::|\s+by\b)\s*[^.:]{2,60}\)?|\b[A-Z]{2,}/[A-Z][\w .'-]{1,40})\.?$",
+    re.IGNORECASE,
+)
 SHARE_WORDS = frozenset(
     "share tweet facebook twitter x whatsapp telegram email e-mail mail print linkedin reddit pinterest "
     "copy link comments comment save vk messenger".split()
@@ -237,7 +242,7 @@ def is_sidebar_heading(text: str) -> bool:
 def is_chrome(text: str) -> bool:
     """True for a line of site chrome: menus, header lines, ids, bylines, share/comment/subscribe/paywall lines."""
     words = _words(text)
-    if len(words) <= MAX_CHROME_OPENING_WORDS and CHROME_OPENING.match(text):
+    if len(words) <= MAX_CHROME_OPENING_WORDS and (CHROME_OPENING.match(text) or CAPTION_CREDIT.search(text)):
         return True
     if len(words) > MAX_CHROME_WORDS:
         return False

@@ -1,4 +1,4 @@
-"""One small loader per way an article arrives: Markdown, plain text and HTML (also fetched pages).
+"""One small loader per way an article arrives: Markdown, plain text, HTML and pages fetched from the web.
 
 Each loader turns text into an :class:`~index.sources.article.ArticleText`
 through the shared reading rules of :mod:`index.sources.page`;

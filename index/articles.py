@@ -28,7 +28,18 @@ LOADERS: dict[str, Callable[[str], ArticleText]] = {
 }
 ARTICLE_SUFFIXES = tuple(LOADERS)
 
-__all__ = ["ARTICLE_SUFFIXES", "Article", "ArticleError", "CorpusError", "article_files", "article_ids", "load_corpus", "parse_article"]
+__all__ = [
+    "ARTICLE_SUFFIXES",
+    "Article",
+    "ArticleError",
+    "CorpusError",
+    "article_files",
+    "article_ids",
+    "content_hash",
+    "load_article",
+    "load_corpus",
+    "parse_article",
+]
 
 
 def decode_article(data: bytes) -> str:

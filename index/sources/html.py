@@ -9,10 +9,9 @@ URL); the text then goes through the same reading rules as plain text
 
 from __future__ import annotations
 
+import functools
 import logging
-
-import trafilatura
-from trafilatura.settings import use_config
+from configparser import ConfigParser
 
 from index.language.dates import parse_date
 from index.sources.article import ArticleError, ArticleText
@@ -23,8 +22,16 @@ logger = logging.getLogger(__name__)
 # Below this many characters trafilatura falls back to a baseline that splits paragraphs at every
 # <b> or <a>; a short news brief is still an article, so its own extraction is kept.
 MIN_EXTRACTED_CHARACTERS = 1
-TRAFILATURA_CONFIG = use_config()
-TRAFILATURA_CONFIG.set("DEFAULT", "MIN_EXTRACTED_SIZE", str(MIN_EXTRACTED_CHARACTERS))
+
+
+@functools.cache
+def _trafilatura_config() -> ConfigParser:
+    """trafilatura's settings, made once; trafilatura loads on the first page (0.4 s) so answering never waits for it."""
+    from trafilatura.settings import use_config
+
+    config = use_config()
+    config.set("DEFAULT", "MIN_EXTRACTED_SIZE", str(MIN_EXTRACTED_CHARACTERS))
+    return config
 
 
 def extract_page(html: str, url: str | None = None) -> ArticleText:
@@ -32,6 +39,8 @@ def extract_page(html: str, url: str | None = None) -> ArticleText:
 
     Raises :class:`ArticleError` with the reason when the page holds no article text.
     """
+    import trafilatura
+
     document = trafilatura.bare_extraction(
         html,
         url=url,
@@ -39,7 +48,7 @@ def extract_page(html: str, url: str | None = None) -> ArticleText:
         include_comments=False,
         include_tables=False,
         include_images=False,
-        config=TRAFILATURA_CONFIG,
+        config=_trafilatura_config(),
     )
     if document is None or not (document.text or "").strip():
         raise ArticleError("no article text was found in the page")

@@ -77,6 +77,12 @@ def test_headline_found_below_menus_header_lines_and_a_sidebar_score():
     assert article.date == dt.date(2019, 6, 27)
 
 
+def test_a_headline_in_capitals_is_a_headline_not_a_sidebar_heading():
+    shouted = TITLE.upper()
+    article = read("\n".join(["Home | World", shouted, LONG_1, LONG_2]))
+    assert (article.title, article.paragraphs) == (shouted, (LONG_1, LONG_2))
+
+
 def test_first_headline_the_story_echoes_wins_over_a_later_one():
     # Counter-case: a standfirst under the headline is not taken for it.
     standfirst = "Turkish leader calls for a truce in Idlib as Russia says there is nobody to sign it"

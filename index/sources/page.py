@@ -88,6 +88,7 @@ SIDEBAR_HEADING = re.compile(
     re.IGNORECASE,
 )
 MAX_SIDEBAR_HEADING_WORDS = 6
+MAX_CAPITALS_HEADING_WORDS = 3  # "TOP STORIES", "EDITOR'S CHOICE", "EXPLORE XINHUANET"
 MAX_MASTHEAD_WORDS = 4
 MENU_SEPARATORS = re.compile(r"\s*(?:\||•|·|»|›|>|/|\u2022)\s*")
 MAX_MENU_ITEM_WORDS = 4
@@ -235,7 +236,12 @@ def is_sidebar_heading(text: str) -> bool:
     if len(_words(text)) > MAX_SIDEBAR_HEADING_WORDS or is_sentence(text):
         return False
     letters = [ch for ch in text if ch.isalpha()]
-    all_capitals = len(letters) > 2 and all(ch.isupper() for ch in letters) and read_dateline(text + " - x") is None
+    all_capitals = (
+        len(_words(text)) <= MAX_CAPITALS_HEADING_WORDS  # a longer line in capitals is a shouted headline
+        and len(letters) > 2
+        and all(ch.isupper() for ch in letters)
+        and read_dateline(text + " - x") is None
+    )
     return all_capitals or bool(SIDEBAR_HEADING.match(text.strip()))
 
 

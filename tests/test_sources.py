@@ -225,6 +225,7 @@ def test_outlet_from_front_matter_credit_line_or_source_url():
     url = f"---\ntitle: {TITLE}\nsource: https://www.example-news.com/world/1\n---\n\n{LONG_1}\n"
     assert read(url, ".md").outlet == "example-news.com"
     assert read(f"{TITLE}\n\n{LONG_1}\n\nSource: Anadolu Agency").outlet == "Anadolu Agency"
+    assert read(f"{TITLE}\n\n09 September, 2018 | Source: IRNA\n\n{LONG_1}").outlet == "IRNA"
     assert read(f"{TITLE}\n\n{LONG_1}").outlet == ""
 
 

@@ -298,6 +298,7 @@ def _strip_chrome(blocks: list[str]) -> _Reading:
         if dated is not None and (position < TITLE_REGION or dated.labelled or not dated.rest or is_chrome(dated.rest)):
             reading.dates.append(dated.date)
             if not dated.rest or is_chrome(dated.rest):
+                reading.learn_from_chrome(dated.rest)  # "09 September 2018 | Source: IRNA"
                 continue
             if dated.labelled:
                 block = dated.rest  # "date 2018-09-07 Russian President …": the label and date go, the text stays

@@ -53,6 +53,16 @@ def test_blank_line_paragraphs_with_wrapped_lines_are_joined():
     assert article.paragraphs == (LONG_1, LONG_2, LONG_3)
 
 
+def test_short_paragraphs_one_per_line_are_not_taken_for_wrapped_lines():
+    short = [
+        "Turkey sent more troops to its border with Idlib on Saturday.",
+        "“We will not stand by and watch,” Erdogan said in Tehran.",
+        "The United Nations says 2.9 million people live in Idlib province.",
+    ]
+    article = read("\n".join([TITLE, *short]))
+    assert article.paragraphs == tuple(short)
+
+
 def test_blank_line_paragraphs_on_one_line_each():
     article = read("\n\n".join([TITLE, LONG_1, LONG_2]))
     assert (article.title, article.paragraphs) == (TITLE, (LONG_1, LONG_2))

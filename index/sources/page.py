@@ -41,6 +41,7 @@ MAX_CHROME_WORDS = 12  # a line this short may be chrome; a longer one is always
 WRAP_MIN_WIDTH = 50  # lines this short are separate lines (menus, headlines), never hard-wrapped prose
 WRAP_MAX_WIDTH = 100  # a block with a longer line has one paragraph per line
 WRAP_SHORT_LINE = 0.6  # in hard-wrapped text a line this much shorter than the widest ends its paragraph
+WRAP_MID_SENTENCE_SHARE = 0.5  # hard-wrapped text breaks most lines inside a sentence
 TITLE_REGION = 8  # blocks from the top where the headline and the page's date are looked for
 MIN_TITLE_OVERLAP = 0.5  # share of a headline's words that the story repeats
 MIN_SUBHEAD_OVERLAP = 0.25  # below this a headline-like line in the story is a sidebar link
@@ -143,6 +144,9 @@ def _unwrap(lines: list[str]) -> list[str]:
     widest = max(len(line) for line in lines)
     if not WRAP_MIN_WIDTH <= widest <= WRAP_MAX_WIDTH:
         return lines  # short lines (a menu, a headline) or long ones (a paragraph each)
+    broken_mid_sentence = sum(not is_sentence(line) for line in lines[:-1])
+    if broken_mid_sentence < WRAP_MID_SENTENCE_SHARE * (len(lines) - 1):
+        return lines  # short paragraphs, one per line: each line ends its sentence
     paragraphs: list[str] = []
     current: list[str] = []
     for line in lines:

@@ -18,7 +18,7 @@ from index.language.person import Person
 from index.language.quotes import Quote
 
 # Bump when splitting or speaker attribution changes: builds then re-read every article.
-ANALYSIS_VERSION = 5
+ANALYSIS_VERSION = 6
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,7 @@ def split_passages(article: Article) -> tuple[list[Passage], list[Person]]:
             text=text,
             speaker=said.speaker,
             quotes=said.quotes,
+            outlet=article.outlet,
         )
         for number, (text, said) in enumerate(zip(texts, speech), start=1)
     ]

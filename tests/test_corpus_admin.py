@@ -159,3 +159,5 @@ def test_cli_index_add_reports_each_file_and_exits_2_when_one_failed(
     assert main(["ask", "--json", "Which harbour reopened after the dock strike?"]) == 0
     answer = json.loads(capsys.readouterr().out)
     assert answer["found"] and answer["passages"][0]["article"] == "ports"
+    assert main(["ask", "Which harbour reopened after the dock strike?"]) == 0
+    assert "Latakia Herald: Ports Reopen" in capsys.readouterr().out  # citations name the outlet

@@ -8,6 +8,7 @@ import pytest
 
 from benchmarks.sources import OUTLETS, check, expected_readings
 from index.articles import load_article
+from index.passages import split_passages
 
 CHROME = (
     "Leicester City",  # a live football score above a headline
@@ -48,3 +49,8 @@ def test_no_chrome_reaches_a_passage(name):
     article = load_article(Path(OUTLETS) / name)
     text = "\n".join([article.title, *article.paragraphs])
     assert [snippet for snippet in CHROME if snippet in text] == []
+
+
+def test_every_passage_carries_its_articles_outlet_for_citations():
+    passages, _ = split_passages(load_article(Path(OUTLETS) / "xinhua-joint-statement.txt"))
+    assert {passage.outlet for passage in passages} == {"Xinhua"}

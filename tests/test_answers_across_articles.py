@@ -19,7 +19,6 @@ from bot.render import render_answer
 from index.build import build_index
 
 IDENTITY = DATA / "identity"
-WIRE_TITLE = "Putin and Erdogan Spar Over Idlib Truce at Tehran Summit"
 SEED_TITLE = "Erdogan and Putin Clash Over Idlib ‘Ceasefire’"
 SOCHI_WORDS = "The ceasefire has saved thousands of lives"
 TEHRAN_WORDS = "there are no representatives of the armed opposition at our table"
@@ -39,8 +38,7 @@ def test_a_quote_several_articles_carry_is_shown_once_naming_them_all(engine):
     answer = engine.ask("Who said an attack on Idlib would be a disaster and a massacre?", Conversation())
     assert answer.found
     assert answer.text.count("very big humanitarian tragedy") == 1
-    assert SEED_TITLE in answer.text and WIRE_TITLE in answer.text
-    assert "also reported by" in answer.text
+    assert SEED_TITLE in answer.text and "also reported by Gulf Wire Service" in answer.text  # the wire's outlet
     telegram = render_answer(answer)
     assert telegram.count("very big humanitarian tragedy") == 1 and "also reported by" in telegram
 

@@ -182,24 +182,28 @@ def _gather(
 ) -> list[AnswerPart]:
     """The words of up to ``depth`` passages, best first, each said once.
 
-    Words another article reports too (a syndicated story, a quote every outlet carried) are
-    shown once, naming the other articles; those passages do not take a place of their own.
+    The best passage of each article comes before a second passage of any, so the answer
+    carries every article's words. Words another article reports too (a syndicated story, a
+    quote every outlet carried) are shown once, naming the other articles; those passages do
+    not take a place of their own.
     """
-    parts: list[AnswerPart] = []
-    used: set[str] = set()
-    for hit in hits:
-        candidate = hit in candidates and len(used) < depth
+    firsts = list({hit.passage.article: hit for hit in reversed(candidates)}.values())[::-1]
+    priority = firsts + [hit for hit in candidates if hit not in firsts]
+    rank = {id(hit): position for position, hit in enumerate(hits)}
+    chosen: list[tuple[Hit, AnswerPart]] = []
+    for hit in [*priority, *(hit for hit in hits if hit not in candidates)]:
         fresh = []
         for part in passage_parts(hit.passage, analysis, terms, exclude):
-            same = next((i for i, old in enumerate(parts) if same_words(old.text, part.text)), None)
+            same = next((i for i, (_, old) in enumerate(chosen) if same_words(old.text, part.text)), None)
             if same is None:
                 fresh.append(part)
-            elif parts[same].passage.article != part.passage.article and part.passage not in parts[same].also:
-                parts[same] = dataclasses.replace(parts[same], also=(*parts[same].also, part.passage))
-        if candidate and fresh:
-            parts += fresh
-            used.add(hit.passage.id)
-    return parts
+            elif chosen[same][1].passage.article != part.passage.article and part.passage not in chosen[same][1].also:
+                owner, old = chosen[same]
+                chosen[same] = (owner, dataclasses.replace(old, also=(*old.also, part.passage)))
+        if fresh and hit in candidates and len({id(owner) for owner, _ in chosen}) < depth:
+            chosen += [(hit, part) for part in fresh]
+    chosen.sort(key=lambda item: rank.get(id(item[0]), len(rank)))  # stable: a passage's parts keep their order
+    return [part for _, part in chosen]
 
 
 def speaks_besides(passage: Passage, exclude: tuple[str, ...]) -> bool:

@@ -190,7 +190,7 @@ class Engine:
             return self._not_quoted(question, query, asked[0], searcher, skip)
         if len(asked) == 1 and analysis.about and not self._speaks_about(searcher, searched, analysis, asked[0]):
             return self._not_about(question, query, analysis, asked[0], searcher, skip)
-        if not hits or hits[0].relevance < RELEVANCE_THRESHOLD:
+        if not hits or self._relevance(searcher, query, searched, hits[0]) < RELEVANCE_THRESHOLD:
             if resolution.exclude:
                 lead = "The articles quote no one else on that."
             elif resolution.more:
@@ -206,6 +206,13 @@ class Engine:
                 return Answer(question, query, False, hits=hits, note=f"The articles don't give that number. {self.coverage_text()}")
             hits = fitting + [hit for hit in hits if hit not in fitting]
         return compose(question, query, hits, analysis, exclude=resolution.exclude)
+
+    @staticmethod
+    def _relevance(searcher: HybridSearcher, query: str, searched: str, hit: Hit) -> float:
+        """How relevant the best hit is to the question; its setting ("at the Sochi summit") counts too."""
+        if searched == query:
+            return hit.relevance
+        return max(hit.relevance, float(searcher.relevance(query, np.array([hit.index]))[0]))
 
     def _settings(self, searcher: HybridSearcher) -> ArticleSettings:
         """The setting (date, names of its lead) of every article of the index serving now."""
@@ -260,7 +267,7 @@ class Engine:
             note = f"The articles quote no words of {speaker}, and say nothing more about {short}."
             return Answer(question, query, False, hits=hits, note=note)
         note = f"The articles quote no words of {speaker}. Here is what they say about {short}:"
-        return Answer(question, query, True, parts=parts, hits=hits, note=note)
+        return Answer(question, query, False, parts=parts, hits=hits, note=note)  # related words, not theirs
 
     def _not_about(
         self,

@@ -33,6 +33,8 @@ WHO_SAID = re.compile(
     r"declared|promised|vowed|told)\b",
     re.I,
 )
+WORD_PATTERN = re.compile(r"[^\W\d_][\w'’-]*")
+MIN_FAMILIAR_TERMS = 2  # a question of one searchable word is judged by its relevance alone
 WHO_IS = re.compile(r"^\s*(?:and\s+)?who\s+(?:is|was|'s|’s)\s+(?P<rest>[^?!.]+)", re.IGNORECASE)
 # "about the truce", and after a speech word also "on the truce" / "of the summit".
 ABOUT_PATTERN = re.compile(
@@ -167,6 +169,22 @@ def person_to_introduce(question: str, people: PeopleDirectory) -> str:
     return mentions[0].person.name
 
 
+def unfamiliar_words(question: str, vocabulary: dict[str, int]) -> tuple[str, ...]:
+    """In a question typed without capitals, the words no article uses when they are most of it, else ().
+
+    Without capitals a name cannot be told from a word: "who won galatasaray fenerbahce" asks about
+    two things no article names. One unfamiliar word among familiar ones is only a rephrasing, and a
+    question with capitals has its names read by :func:`unknown_names`.
+    """
+    if question != question.lower():
+        return ()
+    terms = tokenize(question)
+    unknown = [word for word in WORD_PATTERN.findall(question) if (found := tokenize(word)) and found[0] not in vocabulary]
+    if len(terms) < MIN_FAMILIAR_TERMS or len(unknown) * 2 <= len(terms):
+        return ()
+    return tuple(dict.fromkeys(unknown))
+
+
 def about_topic(question: str) -> str:
     """The explicit subject of a question ("… say about the truce?" → "the truce"), or ""."""
     match = ABOUT_PATTERN.search(question)
@@ -241,7 +259,7 @@ def analyse(question: str, people: PeopleDirectory, vocabulary: dict[str, int]) 
         name_terms=frozenset(name_terms),
         speech=bool(SPEECH_INTENT.search(question)),
         who_said=bool(WHO_SAID.search(question)),
-        unknown_names=unknown_names(question, people, vocabulary),
+        unknown_names=unknown_names(question, people, vocabulary) or unfamiliar_words(question, vocabulary),
         about=about_topic(question),
         thing=thing_of(question, people),
         place=place_in(question, people),

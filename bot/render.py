@@ -80,7 +80,7 @@ def render_answer(answer: Answer, echo_question: bool = False) -> str:
     button, where the chat does not show what was asked.
     """
     paragraphs = [f"❓ <i>{escape(answer.question)}</i>"] if echo_question else []
-    if not answer.found:
+    if not answer.found and not answer.parts:
         paragraphs += [escape(answer.note or "The articles don't answer that."), SOURCES_HINT]
         return PARAGRAPH_BREAK.join(paragraphs)
     if answer.note:

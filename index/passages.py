@@ -15,7 +15,7 @@ from index.articles import Article
 from index.language.attribution import attribute_speakers
 from index.language.directory import PeopleDirectory
 from index.language.person import Person
-from index.language.quotes import Quote
+from index.language.quotes import ParagraphSpeech, Quote
 
 # Bump when splitting or speaker attribution changes: builds then re-read every article.
 ANALYSIS_VERSION = 6
@@ -89,6 +89,8 @@ def split_passages(article: Article) -> tuple[list[Passage], list[Person]]:
     """Passages of one article (headline first) and the people it names."""
     texts = [article.title, *article.paragraphs]
     directory, speech = attribute_speakers(texts, PeopleDirectory())
+    # A headline sums a story up in the outlet's words ("Putin says nobody can speak for militants"): no one's speech.
+    speech[0] = ParagraphSpeech(quotes=tuple(dataclasses.replace(q, speaker=None) for q in speech[0].quotes), speaker=None)
     passages = [
         Passage(
             article=article.id,

@@ -13,10 +13,15 @@ import shutil
 import pytest
 
 from conftest import CORPUS, DATA
+from bot.answer import compose
 from bot.conversation import Conversation
 from bot.engine import Engine
 from bot.render import render_answer
+from bot.question import QuestionAnalysis
 from index.build import build_index
+from index.language.quotes import Quote
+from index.passages import Passage
+from index.search import Hit
 
 IDENTITY = DATA / "identity"
 SEED_TITLE = "Erdogan and Putin Clash Over Idlib ‘Ceasefire’"
@@ -79,3 +84,47 @@ def test_more_goes_on_to_what_the_first_answer_left_out(engine):
     shown = {part.passage.id for part in first.parts} | {p.id for part in first.parts for p in part.also}
     assert more.found
     assert not shown & {part.passage.id for part in more.parts}
+
+
+def test_a_question_set_at_an_event_is_judged_relevant_with_its_setting(engine):
+    answer = engine.ask("What did Rouhani say at the Sochi summit?", Conversation())
+    assert answer.found
+    assert "Terrorism has been defeated on the battlefield" in answer.text
+
+
+def _quoted(article: str, paragraph: int, words: str) -> Passage:
+    text = f"“{words},” Putin said."
+    quote = Quote(text=words, speaker="Vladimir Putin", start=0, end=len(words) + 3)
+    return Passage(article, f"Title {article}", "2018-09-07", paragraph, text, "Vladimir Putin", (quote,))
+
+
+def test_every_articles_best_passage_comes_before_a_second_passage_of_any():
+    hits = [
+        Hit(0, _quoted("a", 2, "We will talk about the truce tomorrow"), 0.9, 0.6, 0.6, 1.0),
+        Hit(1, _quoted("a", 3, "The truce is a matter for the Syrians"), 0.85, 0.55, 0.55, 1.0),
+        Hit(2, _quoted("a", 4, "No truce can hold without the army"), 0.8, 0.5, 0.5, 1.0),
+        Hit(3, _quoted("b", 5, "A truce must include everyone at the table"), 0.75, 0.45, 0.45, 1.0),
+    ]
+    analysis = QuestionAnalysis(
+        people=("Vladimir Putin",), speech=True, who_said=False, unknown_names=(), speakers=("Vladimir Putin",)
+    )
+    answer = compose("What did Putin say about the truce?", "What did Putin say about the truce?", hits, analysis)
+    assert [part.passage.id for part in answer.parts] == ["a#2", "a#3", "b#5"]
+
+
+class _Relevance:
+    """A searcher that knows one relevance per query (what the full question scores)."""
+
+    def __init__(self, scores: dict[str, float]) -> None:
+        self.scores = scores
+
+    def relevance(self, query: str, ids):
+        return [self.scores[query]] * len(ids)
+
+
+def test_the_setting_a_search_leaves_out_still_counts_for_relevance():
+    hit = Hit(0, _quoted("a", 2, "We will talk about the truce tomorrow"), 0.4, 0.15, 0.15, 0.0)
+    searcher = _Relevance({"What did Rouhani say at the Sochi summit?": 0.3})
+    full, searched = "What did Rouhani say at the Sochi summit?", "What did Rouhani say?"
+    assert Engine._relevance(searcher, full, searched, hit) == 0.3
+    assert Engine._relevance(searcher, full, full, hit) == 0.15

@@ -17,6 +17,7 @@ import time
 
 import pytest
 
+from bot.render import render_answer
 from bot.conversation import Conversation, Resolution, Turn, resolve
 from bot.question import analyse
 from bot.state.base import ChatState, conversation_from_data, conversation_to_data
@@ -272,8 +273,10 @@ def talk(engine, *questions: str):
 
 def test_a_person_never_quoted_gets_what_the_articles_say_about_them(engine):
     [answer] = talk(engine, "what did assad say?")
+    assert not answer.found  # his words were asked for; what others say of him is shown, not passed off as them
     assert answer.text.startswith("The articles quote no words of Bashar al-Assad.")
     assert "key allies of President Bashar al-Assad" in answer.text
+    assert "key allies of President Bashar al-Assad" in render_answer(answer)
     assert all(part.speaker is None for part in answer.parts)  # certainly not Putin's quote
     assert "Vladimir Putin:" not in answer.text
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import functools
 import re
 import threading
+from collections import Counter
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from index.language.identity import MIN_FUZZY_CHARS, SPELLING_SIMILARITY, fuller_name, name_parts, same_name, same_spelling
+from index.language.identity import MIN_FUZZY_CHARS, SPELLING_SIMILARITY, name_parts, same_name, same_spelling
 from index.language.names import (
     CAPITALISED_WORD,
     DEMONYM,
@@ -91,8 +92,8 @@ class _Aliases:
 
     pattern: re.Pattern[str] | None
     owners: dict[str, Person]
-    surnames: tuple[str, ...]  # folded surname of each person, for spelling variants
-    people: tuple[Person, ...]
+    surnames: tuple[str, ...]  # folded surnames of every way each person is spelt, for spelling variants
+    people: tuple[Person, ...]  # whose each of those surnames is
 
 
 @functools.lru_cache(maxsize=ALIAS_PATTERN_CACHE_SIZE)
@@ -114,6 +115,7 @@ class PeopleDirectory:
         self._owner_of: dict[str, Person] = {}  # folded alias → the first person it names
         self._surname_of: dict[str, list[Person]] = {}  # folded surname → the people who bear it
         self._position: dict[int, int] = {}  # id(person) → place in ``people``
+        self._votes: dict[int, Counter[str]] = {}  # id(person) → how often each of their names was given
         for person in self.people:
             self._register(person)
 
@@ -142,8 +144,14 @@ class PeopleDirectory:
                     for alias in person.all_aliases():
                         owners.setdefault(alias, person)
                 pattern = _alternation(tuple(sorted(owners, key=lambda alias: (-len(alias), alias)))) if owners else None
-                surnames = tuple(name_parts(person.name).surname for person in self.people)
-                self._aliases = _Aliases(pattern, owners, surnames, tuple(self.people))
+                spellings = [
+                    (name_parts(name).surname, person)
+                    for person in self.people
+                    for name in {person.name, *(alias for alias in person.aliases if alias[:1].isupper())}
+                ]
+                self._aliases = _Aliases(
+                    pattern, owners, tuple(s for s, _ in spellings), tuple(p for _, p in spellings)
+                )
             return self._aliases
 
     def changed(self) -> None:
@@ -179,8 +187,8 @@ class PeopleDirectory:
         # A lone word can only be a surname: one C-speed pass over every surname, no name parsing.
         aliases, word = self._compiled(), fold(name)
         close = process.extract(word, aliases.surnames, scorer=fuzz.ratio, score_cutoff=SPELLING_SIMILARITY, limit=None)
-        fitting = [index for _, _, index in close if same_spelling(word, aliases.surnames[index])]  # short: exact only
-        return aliases.people[fitting[0]] if len(fitting) == 1 else None
+        fitting = {id(aliases.people[i]): aliases.people[i] for _, _, i in close if same_spelling(word, aliases.surnames[i])}
+        return next(iter(fitting.values())) if len(fitting) == 1 else None  # short surnames: exact only
 
     def identify(self, name: str, article: str) -> Person | None:
         """The person ``name`` means in ``article``: the article's own people first, then everyone."""
@@ -241,12 +249,22 @@ class PeopleDirectory:
         return fitting[-1] if fitting else None
 
     def _merge_name(self, person: Person, name: str) -> None:
-        """Keep the fuller of two names of one person as their name, the other as an alias."""
-        fuller = fuller_name(person.name, name)
-        other = name if fuller == person.name else person.name
-        if fuller != person.name or fold(other) not in person.all_aliases():
-            person.name = fuller
-            person.aliases.add(other)
+        """Name a person by the fullest of their names, spelt as most say it; the others become aliases.
+
+        "Recep Tayyip Erdogan" beats "Tayyip Erdogan"; of "Hassan Rouhani" and "Hassan Rowhani", the
+        spelling more articles use.
+        """
+        votes = self._votes.setdefault(id(person), Counter({person.name: 1}))
+        votes[name] += 1
+        best = max(votes, key=lambda n: (len(name_parts(n).given), votes[n], n == person.name))
+        renamed, known = best != person.name, fold(name) in person.all_aliases()
+        if renamed:
+            person.aliases.add(person.name)
+            person.name = best
+        if not known:
+            person.aliases.add(name)
+        if renamed or not known:
+            person.aliases.discard(person.name)
             self._register(person)
             self.changed()
 

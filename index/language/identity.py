@@ -85,9 +85,3 @@ def same_name(first: str, second: str) -> bool:
     """True when two names can be one person: same surname (or a spelling of it), given names agreeing."""
     a, b = name_parts(first), name_parts(second)
     return bool(a.surname) and same_spelling(a.surname, b.surname) and given_names_agree(a.given, b.given)
-
-
-def fuller_name(first: str, second: str) -> str:
-    """Of two names of one person, the one that says more ("Recep Tayyip Erdogan" over "Tayyip Erdogan")."""
-    a, b = name_parts(first), name_parts(second)
-    return second if len(b.given) > len(a.given) else first

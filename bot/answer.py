@@ -187,8 +187,10 @@ def _gather(
     quote every outlet carried) are shown once, naming the other articles; those passages do
     not take a place of their own.
     """
-    firsts = list({hit.passage.article: hit for hit in reversed(candidates)}.values())[::-1]
-    priority = firsts + [hit for hit in candidates if hit not in firsts]
+    firsts: dict[str, Hit] = {}
+    for hit in candidates:
+        firsts.setdefault(hit.passage.article, hit)
+    priority = [*firsts.values(), *(hit for hit in candidates if hit not in firsts.values())]
     rank = {id(hit): position for position, hit in enumerate(hits)}
     chosen: list[tuple[Hit, AnswerPart]] = []
     for hit in [*priority, *(hit for hit in hits if hit not in candidates)]:

@@ -101,15 +101,17 @@ def _quoted(article: str, paragraph: int, words: str) -> Passage:
 def test_every_articles_best_passage_comes_before_a_second_passage_of_any():
     hits = [
         Hit(0, _quoted("a", 2, "We will talk about the truce tomorrow"), 0.9, 0.6, 0.6, 1.0),
-        Hit(1, _quoted("a", 3, "The truce is a matter for the Syrians"), 0.85, 0.55, 0.55, 1.0),
-        Hit(2, _quoted("a", 4, "No truce can hold without the army"), 0.8, 0.5, 0.5, 1.0),
-        Hit(3, _quoted("b", 5, "A truce must include everyone at the table"), 0.75, 0.45, 0.45, 1.0),
+        Hit(1, _quoted("a", 3, "The truce is a matter for the Syrians"), 0.89, 0.59, 0.59, 1.0),
+        Hit(2, _quoted("b", 5, "A truce must include everyone at the table"), 0.88, 0.58, 0.58, 1.0),
+        Hit(3, _quoted("c", 7, "Our position on the truce is known"), 0.86, 0.56, 0.56, 1.0),
+        Hit(4, _quoted("d", 8, "The truce has to wait for the talks"), 0.84, 0.54, 0.54, 1.0),
+        Hit(5, _quoted("a", 4, "No truce can hold without the army"), 0.8, 0.5, 0.5, 1.0),
     ]
     analysis = QuestionAnalysis(
         people=("Vladimir Putin",), speech=True, who_said=False, unknown_names=(), speakers=("Vladimir Putin",)
     )
     answer = compose("What did Putin say about the truce?", "What did Putin say about the truce?", hits, analysis)
-    assert [part.passage.id for part in answer.parts] == ["a#2", "a#3", "b#5"]
+    assert [part.passage.id for part in answer.parts] == ["a#2", "b#5", "c#7"]
 
 
 class _Relevance:

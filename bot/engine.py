@@ -167,9 +167,10 @@ class Engine:
         settings = self._settings(searcher)
         occasion = settings.occasion(query)
         searched = query
-        if occasion and (asked or analysis.about):
+        if occasion and (asked or analysis.about or analysis.people):
             # "What did Putin say about the truce in Sochi?": the articles about Sochi are chosen by their
             # setting; within them his words on the truce are searched for, not every sentence naming Sochi.
+            # (A question with neither a person nor a topic keeps its setting: it may be all it asks about.)
             searched = occasion.rest
             analysis = dataclasses.replace(analysis, about=about_topic(searched))
         hits = first(

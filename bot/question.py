@@ -24,7 +24,8 @@ SPEECH_INTENT = re.compile(
     r"\b(say|said|says|saying|tell|told|think|thinks|thought|claim|claimed|respond|responded|react|reacted|"
     r"reply|replied|answer|answered|suggest|suggested|propose|proposed|argue|argued|insist|insisted|"
     r"note|noted|want|wanted|view|views|position|stance|words|quote|quoted|according to|warn|warned|"
-    r"retort|retorted|mean|meant|ask|asked|demand|demanded|speak|spoke|spoken|talk|talked|comment|commented)\b",
+    r"retort|retorted|mean|meant|ask|asked|demand|demanded|speak|spoke|spoken|talk|talked|comment|commented|"
+    r"describe|described|call|called)\b",
     re.IGNORECASE,
 )
 WHO_SAID = re.compile(

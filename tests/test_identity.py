@@ -265,3 +265,8 @@ def test_a_question_in_lower_case_about_things_no_article_names_is_refused():
     assert {"galatasaray", "fenerbahce"} <= set(analyse("who won galatasaray fenerbahce", directory, vocabulary).unknown_names)
     assert analyse("what did putin say about the truce", directory, vocabulary).unknown_names == ()
     assert analyse("What happened while Russian planes bombed rebel positions?", directory, vocabulary).unknown_names == ()
+
+
+def test_how_someone_described_something_asks_for_their_words():
+    directory = _directory(CORPUS / f"{SEED}.md")
+    assert analyse("How did Putin describe the talks?", directory, {}).speakers == ("Vladimir Putin",)

@@ -18,7 +18,7 @@ from index.language.person import Person
 from index.language.quotes import ParagraphSpeech, Quote
 
 # Bump when splitting or speaker attribution changes: builds then re-read every article.
-ANALYSIS_VERSION = 6
+ANALYSIS_VERSION = 7
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from bot.settings import TOKEN_MISSING, WEBHOOK_URL_MISSING, Settings, SettingsE
 if TYPE_CHECKING:  # the engine's modules load with the first command that needs them, keeping --help instant
     from bot.answer import Answer
     from bot.engine import Engine
+    from index.sources.links import LinkResult
 
 logger = logging.getLogger(__name__)
 
@@ -107,13 +108,38 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add = index_commands.add_parser(
         "add",
-        help="copy article files into the corpus and index them",
+        help="add article files or web pages (links) to the corpus and index them",
         description=(
-            "Read each article file (.md, .txt, .html), copy every good one into the corpus folder under a "
-            "unique name, name each bad one with its reason, then build. Exit code 2 when any file was not added."
+            "Read each article file (.md, .txt, .html) and copy every good one into the corpus folder under a "
+            "unique name; fetch each http(s) link, extract its article and store it as a .md file keeping the "
+            "source address, outlet, date and author (a link already in the corpus is not added again); name "
+            "each bad file or link with its reason; then index what is new. Exit code 2 when any was not added."
         ),
     )
-    add.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    add.add_argument("sources", nargs="+", metavar="FILE|URL")
+
+    feeds = commands.add_parser("feeds", help="follow RSS and Atom feeds; new items become articles")
+    feed_commands = feeds.add_subparsers(dest="feeds_command", metavar="ACTION", required=True)
+    feed_add = feed_commands.add_parser(
+        "add",
+        help="follow a feed",
+        description="Check that URL is an RSS or Atom feed and follow it. `feeds poll`, or `run` every "
+        "SUMMITBOT_FEED_INTERVAL, adds its new items.",
+    )
+    feed_add.add_argument("url", metavar="URL")
+    feed_commands.add_parser("list", help="show the followed feeds", description="Show the followed feeds.")
+    feed_remove = feed_commands.add_parser(
+        "remove",
+        help="stop following a feed",
+        description="Stop following a feed; the articles it gave stay in the corpus.",
+    )
+    feed_remove.add_argument("url", metavar="URL")
+    feed_commands.add_parser(
+        "poll",
+        help="read every feed once, add and index the new items",
+        description="Read every followed feed now, add the items not seen before (pages robots.txt allows), "
+        "print what was added, and index it.",
+    )
     return parser
 
 
@@ -128,6 +154,8 @@ def passage_json(answer: Answer) -> list[dict[str, Any]]:
             "text": hit.passage.text,
             "score": round(hit.score, 4),
             "speaker": hit.passage.speaker,
+            "outlet": hit.passage.outlet,
+            "url": hit.passage.url,
         }
         for hit in answer.hits
     ]
@@ -211,7 +239,7 @@ def command_index(args: argparse.Namespace, settings: Settings) -> int:
         report = engine.rebuild(full=args.full)
         print(report.summary())
     elif args.index_command == "add":
-        return add_files(args.files, settings, engine)
+        return add_sources(args.sources, settings, engine)
     else:
         manifest, stale, reason = index_state(settings.corpus_dir, settings.index_dir, engine.encoder)
         print(f"Corpus: {settings.corpus_dir}")
@@ -232,18 +260,60 @@ def command_index(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-def add_files(files: list[Path], settings: Settings, engine: "Engine") -> int:
-    """``summitbot index add FILE…``: every good file added, each bad one named with its reason."""
+def print_progress(done: int, total: int, result: LinkResult) -> None:
+    """``[2/5] Added …`` on stderr, for batches of links."""
+    print(f"{PROG}: [{done}/{total}] {result.summary()}", file=sys.stderr, flush=True)
+
+
+def add_sources(sources: list[str], settings: Settings, engine: "Engine") -> int:
+    """``index add FILE|URL…``: every good file and link added, each bad one named with its reason; one build."""
+    from bot.links import add_links, is_url
     from index.corpus_admin import add_articles
 
-    report = add_articles(files, settings.corpus_dir, settings.index_dir)
+    urls = [source for source in sources if is_url(source)]
+    report = add_articles([Path(source) for source in sources if not is_url(source)], settings.corpus_dir, settings.index_dir)
     for entry in report.stored:
         print(entry.describe())
     for name, reason in report.failed:
         print(f"{PROG}: not added: {name}: {reason}", file=sys.stderr)
-    if report.written:
+    results = add_links(settings, urls, print_progress if len(urls) > 1 else None)
+    for result in results:
+        print(result.summary(), file=sys.stderr if result.error else sys.stdout)
+    if report.written or any(result.added for result in results):
         print(engine.rebuild().summary())
-    return EXIT_USAGE if report.failed else EXIT_OK
+    return EXIT_USAGE if report.failed or any(result.error for result in results) else EXIT_OK
+
+
+def command_feeds(args: argparse.Namespace, settings: Settings) -> int:
+    """``summitbot feeds add|list|remove|poll``."""
+    from bot import links
+
+    if args.feeds_command == "add":
+        feed = links.follow_feed(settings, args.url)
+        print(f"Following “{feed.title or feed.url}” ({feed.url}).")
+        print("`summitbot feeds poll` adds its articles now; `summitbot run` reads it every "
+              f"{settings.feed_interval / 60:g} minutes.")
+    elif args.feeds_command == "remove":
+        feed = links.unfollow_feed(settings, args.url)
+        print(f"Stopped following {feed.url}. The articles it gave stay in the corpus ({feed.articles}).")
+    elif args.feeds_command == "list":
+        feeds = links.followed_feeds(settings)
+        if not feeds:
+            print("No feeds are followed. Follow one with: summitbot feeds add URL")
+        for feed in feeds:
+            print(feed.describe())
+    else:
+        report = links.poll_feeds(settings, force=True, progress=lambda feed, result: print(
+            f"{PROG}: {feed}: {result.summary()}", file=sys.stderr, flush=True
+        ))
+        for result in report.added:
+            print(result.summary())
+        for url, reason in report.failed_feeds:
+            print(f"Feed failed: {reason}", file=sys.stderr)
+        print(report.summary())
+        if report.added:
+            print(_engine(settings, prepare=False).rebuild().summary())
+    return EXIT_OK
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
@@ -251,6 +321,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "chat": command_chat,
     "run": command_run,
     "index": command_index,
+    "feeds": command_feeds,
 }
 
 
@@ -262,9 +333,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bot.engine import QuestionError
     from index.articles import ArticleError, CorpusError
     from index.encoder import EncoderError
+    from index.sources.errors import FeedError, FetchError
     from index.store import IndexUnavailableError
 
-    user_errors = (UserError, QuestionError, CorpusError, ArticleError, IndexUnavailableError, SettingsError)
+    user_errors = (
+        UserError, QuestionError, CorpusError, ArticleError, IndexUnavailableError, SettingsError, FeedError, FetchError
+    )
     try:
         return COMMANDS[args.command](args, _settings(args))
     except (*user_errors, EncoderError) as exc:

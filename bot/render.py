@@ -36,6 +36,7 @@ MORE = "more"
 ASK = "ask"
 DATA_SEPARATOR = ":"
 
+WEB_LINK = re.compile(r"^https?://\S+$", re.IGNORECASE)  # Telegram refuses a message linking anything else
 # An HTML token: a tag, an entity, a run of spaces, or a run of other text.
 _HTML_TOKEN = re.compile(r"<[^>]*>|&#?\w+;|\s+|[^<&\s]+|[<&]")
 _TAG_NAME = re.compile(r"</?\s*([A-Za-z0-9-]+)")
@@ -69,8 +70,12 @@ def render_part(part: AnswerPart) -> str:
 
 
 def render_citation(passage: Passage, also: tuple[Passage, ...] = ()) -> str:
-    """The compact source line under a quote: outlet, title, date, paragraph, and who else reported it."""
-    return f"<i>— {escape(citation(passage) + also_reported(also))}</i>"
+    """The source line under a quote: outlet, title (linking its page, when known), date, paragraph, who else reported it."""
+    text = escape(citation(passage) + also_reported(also))
+    if WEB_LINK.match(passage.url):
+        title = escape(passage.title)
+        text = text.replace(title, f'<a href="{html.escape(passage.url)}">{title}</a>', 1)
+    return f"<i>— {text}</i>"
 
 
 def render_answer(answer: Answer, echo_question: bool = False) -> str:

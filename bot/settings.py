@@ -28,6 +28,10 @@ WEBHOOK_URL_MISSING = (
     "SUMMITBOT_WEBHOOK_URL is not set: `run --webhook` needs the public HTTPS address Telegram posts to, "
     "e.g. https://bot.example.org/telegram"
 )
+DEFAULT_FEED_INTERVAL_SECONDS = 15 * 60.0
+MIN_FEED_INTERVAL_SECONDS = 1.0
+INTERVAL_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
+TRUE_WORDS = ("1", "true", "yes", "on")
 TOKEN_MISSING = "TELEGRAM_BOT_TOKEN is not set: put the token from @BotFather in the environment or .env"
 
 
@@ -50,6 +54,20 @@ def _count(value: str, variable: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise SettingsError(f"{variable} must be a whole number of at least 1, got {value!r}")
     return int(value)
+
+
+def _interval(value: str) -> float:
+    """``SUMMITBOT_FEED_INTERVAL``: seconds, or a number with ``s``, ``m`` or ``h`` (``15m``)."""
+    if not value:
+        return DEFAULT_FEED_INTERVAL_SECONDS
+    number, unit = (value[:-1], value[-1].lower()) if value[-1].lower() in INTERVAL_UNITS else (value, "s")
+    try:
+        seconds = float(number) * INTERVAL_UNITS[unit]
+    except ValueError:
+        seconds = -1.0
+    if seconds < MIN_FEED_INTERVAL_SECONDS:
+        raise SettingsError(f"SUMMITBOT_FEED_INTERVAL must be a time such as 15m, 900 or 1h, got {value!r}")
+    return seconds
 
 
 @dataclass(frozen=True)
@@ -78,6 +96,8 @@ class Settings:
     qdrant_collection: str = DEFAULT_QDRANT_COLLECTION  # SUMMITBOT_QDRANT_COLLECTION
     qdrant_shards: int = 1  # SUMMITBOT_QDRANT_SHARDS: shards of a new collection
     qdrant_replicas: int = 1  # SUMMITBOT_QDRANT_REPLICAS: copies of each shard in a cluster
+    fetch_allow_private: bool = False  # SUMMITBOT_FETCH_ALLOW_PRIVATE: links may reach local/private addresses
+    feed_interval: float = DEFAULT_FEED_INTERVAL_SECONDS  # SUMMITBOT_FEED_INTERVAL, in seconds
 
     @property
     def conversation_state_file(self) -> Path:
@@ -170,4 +190,6 @@ class Settings:
             qdrant_collection=get("SUMMITBOT_QDRANT_COLLECTION") or DEFAULT_QDRANT_COLLECTION,
             qdrant_shards=_count(get("SUMMITBOT_QDRANT_SHARDS"), "SUMMITBOT_QDRANT_SHARDS"),
             qdrant_replicas=_count(get("SUMMITBOT_QDRANT_REPLICAS"), "SUMMITBOT_QDRANT_REPLICAS"),
+            fetch_allow_private=get("SUMMITBOT_FETCH_ALLOW_PRIVATE").lower() in TRUE_WORDS,
+            feed_interval=_interval(get("SUMMITBOT_FEED_INTERVAL")),
         )

@@ -33,6 +33,7 @@ class Passage:
     speaker: str | None = None
     quotes: tuple[Quote, ...] = field(default_factory=tuple)
     outlet: str = ""  # who published the article ("Reuters"); empty when unknown
+    url: str = ""  # the article's page on the web, when it came from one
 
     @property
     def id(self) -> str:
@@ -101,6 +102,7 @@ def split_passages(article: Article) -> tuple[list[Passage], list[Person]]:
             speaker=said.speaker,
             quotes=said.quotes,
             outlet=article.outlet,
+            url=article.url,
         )
         for number, (text, said) in enumerate(zip(texts, speech), start=1)
     ]

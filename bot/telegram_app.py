@@ -106,7 +106,8 @@ HELP_TEXT = (
     "/reset — forget this conversation\n"
     "/ask &lt;question&gt; — ask; in groups, also mention me or reply to me\n"
     "/help — this message\n\n"
-    "Admins add an article by sending it as a .txt, .md or .html file; /reindex rebuilds the index."
+    "Admins add an article by sending it as a .txt, .md or .html file or by sending a link; "
+    "/follow, /unfollow and /feeds manage followed news feeds; /reindex rebuilds the index."
 )
 RESET_TEXT = "Done: I've forgotten this conversation. Ask me anything about the articles."
 ASK_USAGE = "Put the question after the command, e.g. /ask What did Putin say about the truce?"
@@ -515,6 +516,9 @@ def build_application(settings: Settings, engine: Engine) -> Application:  # typ
     application.add_handler(CommandHandler("reset", reset))
     application.add_handler(CommandHandler("ask", ask_command))
     application.add_handler(CommandHandler("reindex", reindex))
+    from bot.telegram_links import add_link_handlers  # it builds on this module's handlers' helpers
+
+    add_link_handlers(application)
     application.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, unknown_command))
     application.add_handler(
         MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND & ADDRESSED_TO_BOT, on_text)

@@ -216,6 +216,7 @@ _BOT_COMMAND_RE: Final = re.compile(
     r"(?<![\w/@])/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?(?![\w/@])"
 )
 _MENTION_RE: Final = re.compile(r"(?<![\w/@])@[A-Za-z0-9_]{5,32}(?![\w@])")
+_URL_RE: Final = re.compile(r"\bhttps?://[^\s<>\"]+[^\s<>\".,;:!?)\]']")
 _PLAIN_RUN_RE: Final = re.compile(r"[^&<]+")
 _ATTRIBUTE_NAME_RE: Final = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -515,9 +516,9 @@ def strip_message_text(text: str, entities: list[JsonDict]) -> tuple[str, list[J
 
 
 def detect_entities(text: str) -> list[JsonDict]:
-    """Compute the ``bot_command`` and ``mention`` entities Telegram would add."""
+    """Compute the ``bot_command``, ``mention`` and ``url`` entities Telegram would add."""
     entities: list[JsonDict] = []
-    for kind, pattern in (("bot_command", _BOT_COMMAND_RE), ("mention", _MENTION_RE)):
+    for kind, pattern in (("url", _URL_RE), ("bot_command", _BOT_COMMAND_RE), ("mention", _MENTION_RE)):
         for match in pattern.finditer(text):
             entities.append(
                 {

@@ -9,6 +9,7 @@ shutdown and that the token appears nowhere in its output.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import json
 import shutil
@@ -80,13 +81,9 @@ class LiveBot:
         return self.stdout.read_text(errors="replace") + self.stderr.read_text(errors="replace")
 
 
-@pytest.fixture(scope="module")
-def live_bot(tmp_path_factory: pytest.TempPathFactory, seed_index: Path) -> Iterator[LiveBot]:
-    """Start the fake Bot API and ``summitbot run`` against it; stop both afterwards."""
-    root = tmp_path_factory.mktemp("e2e-bot")
-    corpus, index = root / "corpus", root / "index"
-    shutil.copytree(CORPUS, corpus)
-    shutil.copytree(seed_index, index)
+@contextlib.contextmanager
+def running_bot(root: Path, corpus: Path, index: Path, **env_extra: str) -> Iterator[LiveBot]:
+    """``summitbot run`` against a new fake Bot API, serving ``corpus`` and ``index``; stopped afterwards."""
     stdout, stderr = root / "stdout.log", root / "stderr.log"
     with FakeBotApi() as fake:
         env = {
@@ -103,6 +100,7 @@ def live_bot(tmp_path_factory: pytest.TempPathFactory, seed_index: Path) -> Iter
             SUMMITBOT_CORPUS_DIR=str(corpus),
             SUMMITBOT_INDEX_DIR=str(index),
             SUMMITBOT_ADMIN_IDS=str(ADMIN),
+            **env_extra,
         )
         with stdout.open("wb") as out, stderr.open("wb") as err:
             process = subprocess.Popen(
@@ -121,6 +119,17 @@ def live_bot(tmp_path_factory: pytest.TempPathFactory, seed_index: Path) -> Iter
                 process.kill()
                 process.wait()
             assert fake.internal_errors == []
+
+
+@pytest.fixture(scope="module")
+def live_bot(tmp_path_factory: pytest.TempPathFactory, seed_index: Path) -> Iterator[LiveBot]:
+    """Start the fake Bot API and ``summitbot run`` against it; stop both afterwards."""
+    root = tmp_path_factory.mktemp("e2e-bot")
+    corpus, index = root / "corpus", root / "index"
+    shutil.copytree(CORPUS, corpus)
+    shutil.copytree(seed_index, index)
+    with running_bot(root, corpus, index) as bot:
+        yield bot
 
 
 def cli_lines(engine: Any, *questions: str) -> list[str]:

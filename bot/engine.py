@@ -20,7 +20,10 @@ import numpy as np
 from bot.answer import MAX_ANSWER_PASSAGES, Answer, compose, human_date, mention_parts, names_topic, speaks_besides
 from bot.conversation import Conversation, Resolution, Turn, resolve
 from bot.events import ArticleSettings, focus
+from bot.intents import overview_request, strip_preamble
+from bot.overview import OverviewComposer, overview_turn
 from bot.question import QUANTITY, QuestionAnalysis, about_topic, analyse, gives, person_to_introduce, place_in
+from bot.small_talk import chat_reply
 from index.build import BuildReport, build_index, index_state
 from index.encoder import Encoder, default_encoder
 from index.lexical import tokenize
@@ -146,10 +149,30 @@ class Engine:
         searcher = self._live.searcher()
         snapshot = searcher.snapshot
         vocabulary = snapshot.lexical.vocabulary
-        resolution = resolve(question, conversation, snapshot.people, vocabulary)
+        reply = chat_reply(question, snapshot, known=lambda word: any(t in vocabulary for t in tokenize(word)))
+        if reply is not None:  # small talk, a question about the bot, another language: nothing to remember
+            return reply
+        asked = strip_preamble(question)
+        resolution = resolve(asked, conversation, snapshot.people, vocabulary)
+        overview = self._overview(question, asked, resolution, conversation, searcher)
+        if overview is not None:
+            return overview
         analysis = analyse(resolution.query, snapshot.people, vocabulary)
         answer = self._answer(question, resolution, analysis, conversation, searcher)
         conversation.remember(turn_of(resolution, analysis, answer, snapshot.people))
+        return answer
+
+    def _overview(
+        self, question: str, asked: str, resolution: Resolution, conversation: Conversation, searcher: HybridSearcher
+    ) -> Answer | None:
+        """The overview the question asks for ("What is this about?", or "More" after one), else None."""
+        request, query, more = overview_request(asked), asked, False
+        if request is None and resolution.more:
+            request, query, more = overview_request(resolution.query), resolution.query, True
+        if request is None:
+            return None
+        answer = OverviewComposer(searcher, RELEVANCE_THRESHOLD).compose(question, query, request, conversation, more)
+        conversation.remember(overview_turn(query, answer, request, more))
         return answer
 
     def _answer(

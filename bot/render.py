@@ -20,6 +20,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 
 from bot.answer import Answer, AnswerPart, also_reported, citation, display_text, human_date
+from bot.overview import MORE_HINT, Overview, statement_text
+from bot.small_talk import Reply
 from index.language.sentences import sentence_spans
 from index.passages import Passage
 
@@ -85,6 +87,10 @@ def render_answer(answer: Answer, echo_question: bool = False) -> str:
     button, where the chat does not show what was asked.
     """
     paragraphs = [f"❓ <i>{escape(answer.question)}</i>"] if echo_question else []
+    if isinstance(answer, Reply):
+        return PARAGRAPH_BREAK.join([*paragraphs, escape(answer.note), "Tap a question below, or ask your own."])
+    if isinstance(answer, Overview):
+        return PARAGRAPH_BREAK.join([*paragraphs, render_overview(answer)])
     if not answer.found and not answer.parts:
         paragraphs += [escape(answer.note or "The articles don't answer that."), SOURCES_HINT]
         return PARAGRAPH_BREAK.join(paragraphs)
@@ -94,6 +100,33 @@ def render_answer(answer: Answer, echo_question: bool = False) -> str:
         also = tuple(dict.fromkeys(other for part in parts for other in part.also))
         paragraphs.append("\n".join([*(render_part(part) for part in parts), render_citation(passage, also)]))
     return PARAGRAPH_BREAK.join(paragraphs)
+
+
+def render_overview(overview: Overview) -> str:
+    """An overview with the lines ``summitbot ask`` prints, headlines and speakers in bold."""
+    paragraphs = [f"<i>{escape(overview.note)}</i>"] if overview.note else []
+    for article in overview.articles:
+        headline = f"<b>“{escape(article.headline.text)}”</b> ({escape(human_date(article.headline.date) or 'undated')})"
+        lead = article.lead
+        if not overview.single:
+            if lead is not None:
+                paragraphs.append(f"• {headline}: {escape(lead.text)} (¶{lead.passage.paragraph})")
+            continue
+        if lead is not None:
+            paragraphs.append(f"{headline}\n{escape(lead.text)} (¶{lead.passage.paragraph})")
+        statements = [f"• {render_statement(part)} (¶{part.passage.paragraph})" for part in article.statements]
+        if statements:
+            paragraphs.append("\n".join(statements))
+    if overview.more:
+        paragraphs.append(MORE_HINT)
+    return PARAGRAPH_BREAK.join(paragraphs)
+
+
+def render_statement(part: AnswerPart) -> str:
+    """A statement of an overview: the speaker in bold before a quote."""
+    if part.quoted and part.speaker:
+        return f"<b>{escape(part.speaker)}</b>: “{escape(part.text)}”"
+    return escape(statement_text(part))
 
 
 def render_passage(passage: Passage, highlighted: Collection[int] = ()) -> str:
@@ -205,7 +238,14 @@ def ask_data(question: str) -> str:
 
 
 def answer_keyboard(answer: Answer) -> InlineKeyboardMarkup | None:
-    """"Show passage" per cited passage and "More", for answers that found something."""
+    """"Show passage" per cited passage and "More", for answers that found something.
+
+    An overview offers "More" while it has more to show; a chat reply offers its example questions.
+    """
+    if isinstance(answer, Reply):
+        return examples_keyboard(answer.suggestions)
+    if isinstance(answer, Overview):
+        return InlineKeyboardMarkup([[InlineKeyboardButton("More", callback_data=MORE)]]) if answer.more else None
     if not answer.found or not answer.parts:
         return None
     groups = cited_passages(answer)

@@ -29,7 +29,6 @@ import copy
 import logging
 import re
 import sys
-from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -52,12 +51,14 @@ from telegram.ext import (
 from bot.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, PROG
 from bot.conversation import Conversation
 from bot.engine import Engine, QuestionError, clean_question
+from bot.examples import example_questions
 from bot.render import (
     ASK,
     DATA_SEPARATOR,
     MORE,
     SHOW_PASSAGE,
     answer_keyboard,
+    escape,
     examples_keyboard,
     parse_show_passage,
     render_answer,
@@ -73,7 +74,6 @@ from bot.webhook import serve_webhook
 from bot.state import ChatState, ChatStates, StateUnavailableError, open_chat_states
 from index.articles import ArticleError
 from index.corpus_admin import MAX_ARTICLE_BYTES, article_suffix, store_article
-from index.store import Snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -82,8 +82,6 @@ SETTINGS_KEY = "settings"
 STATES_KEY = "chat_states"
 REFUSED_KEY = "refused"
 
-EXAMPLE_COUNT = 3
-FALLBACK_EXAMPLES = ("What happened?", "Who was involved?", "Where did it happen?")
 WARM_UP_QUESTION = "What happened?"
 MORE_QUESTION = "More"  # the engine reads it as "continue the last question"
 TYPING_DELAY_SECONDS = 0.5  # answers quicker than this show no "typing…" (most take milliseconds)
@@ -96,12 +94,12 @@ BOT_COMMANDS = [
     BotCommand("help", "How to ask, and the commands"),
     BotCommand("sources", "The articles, with dates and passage counts"),
     BotCommand("reset", "Forget this conversation"),
-    BotCommand("ask", "Ask a question, e.g. /ask What did Putin say?"),
+    BotCommand("ask", "Ask a question about the articles"),
     BotCommand("reindex", "Rebuild the index (admins only)"),
 ]
 HELP_TEXT = (
-    "Ask a question in your own words, e.g. “What did Putin say about the truce?”. "
-    "Follow-ups such as “And Erdogan?” or “Tell me more” continue the conversation.\n\n"
+    "Ask a question in your own words, e.g. {examples}. "
+    "Follow-ups such as “Why?”, “Who else?” or “Tell me more” continue the conversation.\n\n"
     "/sources — the articles, with dates and passage counts\n"
     "/reset — forget this conversation\n"
     "/ask &lt;question&gt; — ask; in groups, also mention me or reply to me\n"
@@ -110,7 +108,7 @@ HELP_TEXT = (
     "/follow, /unfollow and /feeds manage followed news feeds; /reindex rebuilds the index."
 )
 RESET_TEXT = "Done: I've forgotten this conversation. Ask me anything about the articles."
-ASK_USAGE = "Put the question after the command, e.g. /ask What did Putin say about the truce?"
+ASK_USAGE = "Put the question after the command, e.g. /ask What is this about?"
 UNKNOWN_COMMAND = "I don't know that command. /help lists the ones I do."
 OLD_ANSWER = "That answer is too old to continue; please ask again."
 PASSAGE_GONE = "That passage is no longer in the articles."
@@ -118,7 +116,7 @@ EXPIRED_BUTTON = "That button no longer works; please ask again."
 NOT_ADMIN_UPLOAD = "Sorry, only the bot's admins can add articles. You can ask about the ones I have: /sources"
 NOT_ADMIN_REINDEX = "Sorry, only the bot's admins can rebuild the index."
 NOT_ALLOWED = "Sorry, this bot is private. Ask its owner to add your Telegram user id ({user_id})."
-TEXT_ONLY = "I can only read text. Type your question, e.g. “What did Putin say about the truce?”, or see /help."
+TEXT_ONLY = "I can only read text. Type your question, e.g. “What is this about?”, or see /help."
 ERROR_TEXT = "Sorry, something went wrong on my side. Please try again in a moment."
 TOKEN_REJECTED = (
     "Telegram rejected TELEGRAM_BOT_TOKEN: copy the token again from @BotFather "
@@ -173,12 +171,10 @@ ADDRESSED_TO_BOT = AddressedToBot(name="AddressedToBot")
 # --------------------------------------------------------------------------- helpers
 
 
-def example_questions(snapshot: Snapshot, count: int = EXAMPLE_COUNT) -> list[str]:
-    """Questions the articles can answer: what their most quoted people said."""
-    quoted = Counter(quote.speaker for passage in snapshot.passages for quote in passage.quotes if quote.speaker)
-    people = sorted(snapshot.people.people, key=lambda person: -quoted[person.name])
-    questions = [f"What did {person.surname} say?" for person in people][:count]
-    return questions + list(FALLBACK_EXAMPLES[: count - len(questions)])
+def help_text(examples: list[str]) -> str:
+    """The /help message, its example questions taken from the articles."""
+    quoted = " or ".join(f"“{escape(question)}”" for question in examples[:2]) or "“What is this about?”"
+    return HELP_TEXT.format(examples=quoted)
 
 
 def strip_mention(text: str, username: str | None) -> str:
@@ -322,8 +318,9 @@ async def start(update: Update, context: BotContext) -> None:
 
 
 async def help_command(update: Update, context: BotContext) -> None:
-    """Explain how to ask, and list the commands."""
-    await reply_html(update, HELP_TEXT)
+    """Explain how to ask, with example questions from the articles, and list the commands."""
+    examples = await asyncio.to_thread(lambda: example_questions(context.engine.snapshot))
+    await reply_html(update, help_text(examples), examples_keyboard(examples))
 
 
 async def sources(update: Update, context: BotContext) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.conversation import Conversation
 from bot.engine import Engine, QuestionError
+from bot.examples import example_questions
 
 logger = logging.getLogger(__name__)
 
@@ -14,9 +15,15 @@ HISTORY_FILE = Path.home() / ".summitbot_history"
 HISTORY_LENGTH = 1000
 PROMPT = "you> "
 HELP = (
-    "Ask a question about the articles; follow-ups such as 'And Erdogan?' or 'Tell me more' work.\n"
+    "Ask a question about the articles, e.g. {examples}; follow-ups such as 'Why?' or 'Tell me more' work.\n"
     "/sources lists the articles, /reset forgets the conversation, /help shows this, /quit leaves."
 )
+
+
+def help_text(engine: Engine) -> str:
+    """How to chat, with example questions built from the articles."""
+    examples = " or ".join(f"'{question}'" for question in example_questions(engine.snapshot)[:2])
+    return HELP.format(examples=examples or "'What is this about?'")
 
 
 def _enable_history() -> None:
@@ -70,9 +77,9 @@ def run_chat(engine: Engine) -> int:
             conversation.reset()
             print("Conversation forgotten.")
         elif command == "/help":
-            print(HELP)
+            print(help_text(engine))
         elif command.startswith("/"):
-            print(f"Unknown command {command}. {HELP}")
+            print(f"Unknown command {command}. {help_text(engine)}")
         else:
             try:
                 print(engine.ask(line, conversation).text)

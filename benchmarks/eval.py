@@ -1,6 +1,6 @@
 """Answer-quality evaluation over the question set in ``benchmarks/questions.json``.
 
-Run: ``python -m benchmarks.eval`` (builds the index on first use). Five sections:
+Run: ``python -m benchmarks.eval`` (builds the index on first use). Six sections:
 
 * retrieval and answers, per article: Recall@1, Recall@3, MRR, answer
   accuracy (a gold phrase appears in the answer), false rejections, and for
@@ -11,7 +11,10 @@ Run: ``python -m benchmarks.eval`` (builds the index on first use). Five section
   rate and the time :func:`bot.conversation.resolve` takes per turn;
 * many outlets (``benchmarks/many_outlets.py``): the seed corpus with eleven
   outlets' coverage of the same event, read and asked as a user would
-  (``--section outlets`` runs only this one).
+  (``--section outlets`` runs only this one);
+* first questions (``benchmarks/first_questions.py``): overviews, small talk,
+  other languages, things the articles don't say, capitals, yes/no questions
+  (``--section first``).
 
 The figures are printed and written to ``benchmarks/results/eval.json``;
 ``--show-failures`` lists what missed.
@@ -31,7 +34,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import many_outlets
+from benchmarks import first_questions, many_outlets
 from bot.conversation import Conversation, resolve
 from bot.engine import Engine, favoured_speaker
 from bot.question import analyse
@@ -304,13 +307,30 @@ def outlets_sections(scratch: Path) -> tuple[dict[str, dict[str, Any]], list[str
     return sections, failures
 
 
+def first_sections(scratch: Path) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """The first-questions section: the bundled article alone, and with our second article."""
+    seed_corpus = scratch / "first-seed-corpus"
+    seed_corpus.mkdir()
+    for article in DEFAULT_CORPUS.iterdir():
+        shutil.copy(article, seed_corpus)
+    seed = Engine(seed_corpus, scratch / "first-seed-index")
+    several = Engine(evaluation_corpus(scratch / "first-corpus"), scratch / "first-index")
+    for engine in (seed, several):
+        engine.prepare()
+    figures, failures = first_questions.evaluate(seed, several, first_questions.load_questions())
+    return {"First questions (overviews, small talk, other languages, not in the articles)": figures}, failures
+
+
 def main() -> None:
     """Build (if needed) and evaluate; print and save the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, help="corpus folder (default: corpus/ plus a second article of our own)")
     parser.add_argument("--index", type=Path, help="index folder (default: a temporary one)")
     parser.add_argument(
-        "--section", choices=("all", "seed", "outlets"), default="all", help="which sections to run (default: all)"
+        "--section",
+        choices=("all", "seed", "outlets", "first"),
+        default="all",
+        help="which sections to run (default: all)",
     )
     parser.add_argument(
         "--fusion",
@@ -330,6 +350,10 @@ def main() -> None:
             failures += missed
         if args.section in ("all", "outlets"):
             found, missed = outlets_sections(Path(scratch))
+            sections |= found
+            failures += missed
+        if args.section in ("all", "first"):
+            found, missed = first_sections(Path(scratch))
             sections |= found
             failures += missed
     for title, figures in sections.items():

@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Iterable
 import numpy as np
 
 from bot.answer import MAX_ANSWER_PASSAGES, Answer, compose, human_date, mention_parts, names_topic, speaks_besides
+from bot.asked_for import is_yes_no, read_hits
 from bot.conversation import Conversation, Resolution, Turn, resolve
 from bot.events import ArticleSettings, focus
+from bot.governments import read_governments
 from bot.intents import overview_request, strip_preamble
 from bot.overview import OverviewComposer, overview_turn
 from bot.question import QUANTITY, QuestionAnalysis, about_topic, analyse, gives, person_to_introduce, place_in
@@ -44,6 +46,7 @@ SEARCH_DEPTH = 12  # deep enough to find the same quote in several outlets and t
 COVERAGE_TITLES = 5
 KIND_RATIO = 0.6  # a passage giving the time or number asked for may be this much less relevant
 ABOUT_GAIN = 0.08  # naming a topic raises a passage's relevance this much when the passage is about it
+YES_NO_LEAD = "Here is what the articles report on that:"
 WHERE_QUESTION = re.compile(r"^\s*where\b", re.IGNORECASE)
 
 
@@ -149,7 +152,11 @@ class Engine:
         searcher = self._live.searcher()
         snapshot = searcher.snapshot
         vocabulary = snapshot.lexical.vocabulary
-        reply = chat_reply(question, snapshot, known=lambda word: any(t in vocabulary for t in tokenize(word)))
+
+        def known(word: str) -> bool:
+            return any(token in vocabulary for token in tokenize(word))
+
+        reply = chat_reply(question, snapshot, known)
         if reply is not None:  # small talk, a question about the bot, another language: nothing to remember
             return reply
         asked = strip_preamble(question)
@@ -157,6 +164,8 @@ class Engine:
         overview = self._overview(question, asked, resolution, conversation, searcher)
         if overview is not None:
             return overview
+        query, _ = read_governments(resolution.query, known)  # "Moscow" read as "Russia" where they write only that
+        resolution = dataclasses.replace(resolution, query=query)
         analysis = analyse(resolution.query, snapshot.people, vocabulary)
         answer = self._answer(question, resolution, analysis, conversation, searcher)
         conversation.remember(turn_of(resolution, analysis, answer, snapshot.people))
@@ -222,6 +231,11 @@ class Engine:
             else:
                 lead = "The articles don't answer that."
             return Answer(question, query, False, hits=hits, note=f"{lead} {self.coverage_text()}")
+        reading = read_hits(query, analysis, hits, searcher, RELEVANCE_THRESHOLD)
+        if reading.shortfall:  # the person or the words are there, the thing asked is not
+            return Answer(question, query, False, hits=hits, note=reading.shortfall)
+        if reading.fitting:  # "How long …?": the passage that gives a duration leads
+            hits = [*reading.fitting, *(hit for hit in hits if hit not in reading.fitting)][: len(hits)]
         if analysis.wants:
             # "When …?" prefers a passage that gives a time (the citation's date answers otherwise);
             # "How many …?" needs a number.
@@ -229,7 +243,10 @@ class Engine:
             if not fitting and analysis.wants == QUANTITY:
                 return Answer(question, query, False, hits=hits, note=f"The articles don't give that number. {self.coverage_text()}")
             hits = fitting + [hit for hit in hits if hit not in fitting]
-        return compose(question, query, hits, analysis, exclude=resolution.exclude)
+        answer = compose(question, query, hits, analysis, exclude=resolution.exclude)
+        if is_yes_no(query) and answer.found and not answer.note:
+            answer.note = YES_NO_LEAD  # what was said, not a yes or no the articles may not give
+        return answer
 
     @staticmethod
     def _relevance(searcher: HybridSearcher, query: str, searched: str, hit: Hit) -> float:
@@ -312,6 +329,7 @@ class Engine:
         short = person.surname if person else speaker
         answer = compose(question, query, own, analysis)
         answer.note = f"The articles quote {speaker}, but not about {analysis.about}. Here is what {short} did say:"
+        answer.found = False  # related passages, not an answer to what was asked
         return answer
 
     def coverage_text(self) -> str:

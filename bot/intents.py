@@ -44,6 +44,10 @@ SMALL_TALK_MESSAGE = re.compile(rf"^{PUNCTUATION}(?:{SMALL_TALK_PHRASE}{PUNCTUAT
 # "Hi, what did Putin say?": the greeting goes, the question stays.
 LEADING_SMALL_TALK = re.compile(rf"^\s*(?:{_GREETING}|{_THANKS}){_ADDRESS}\s*[,.!;:—-]+\s*(?=\S)", re.IGNORECASE)
 LEADING_PLEASE = re.compile(r"^\s*(?:please|pls|plz)\s*,?\s+(?=\S)", re.IGNORECASE)
+# "So what is this about?", "In short, what happened?": words before an overview or a question about the bot.
+LEADING_FILLER = re.compile(
+    r"^\s*(?:so|ok(?:ay)?|well|and|in\s+short|briefly|in\s+a\s+nutshell|quickly)\s*,?\s+(?=\S)", re.IGNORECASE
+)
 # "Summarise what Putin said about the truce" asks "what Putin said about the truce".
 LEADING_REQUEST = re.compile(
     r"^\s*(?:(?:can|could|would)\s+you\s+)?(?:summari[sz]e|explain|describe|outline)\s+"
@@ -52,7 +56,7 @@ LEADING_REQUEST = re.compile(
 )
 
 ABOUT_BOT_MESSAGE = re.compile(
-    r"^\s*(?:/?help(?:\s+me)?|who\s+are\s+you|what\s+are\s+you|what\s+is\s+this(?:\s+bot)?|"
+    r"^\s*(?:/?help(?:\s+me)?|who\s+are\s+you|what\s+are\s+you|what\s+is\s+this(?:\s+bot)?|(?:what|who)\s+is\s+summitbot|"
     r"what(?:'s|\s+is)\s+your\s+name|what\s+(?:can|do)\s+you\s+do|what\s+can\s+i\s+ask(?:\s+you)?|"
     r"what\s+should\s+i\s+ask(?:\s+you)?|how\s+(?:does\s+(?:this|it)\s+work|do\s+i\s+use\s+(?:this|you|it))|"
     r"what\s+do\s+you\s+know|what\s+can\s+you\s+tell\s+me|are\s+you\s+a\s+(?:bot|robot|human|person)|"
@@ -76,9 +80,11 @@ _SUMMARY_VERB = r"summari[sz]e|sum\s+(?:it|this|that|them|these|everything)?\s*u
 _ABOUT = r"(?:\s+(?:on|about|of|for|regarding|concerning|from|in)\s+(?P<topic>[^?!]+?))?"
 OVERVIEW_FORMS = (
     # "What is this about?", "What's the article about?", "What are the articles about?"
-    re.compile(rf"^what(?:'s|’s|\s+is|\s+are|\s+was|\s+were)\s+{_DOCUMENT}\s+(?:all\s+|mainly\s+|really\s+)?about$", re.I),
+    re.compile(rf"^what(?:'s|’s|s|\s+is|\s+are|\s+was|\s+were)\s+{_DOCUMENT}\s+(?:all\s+|mainly\s+|really\s+)?about$", re.I),
     # "Summarize the article", "sum it up", "summarise what happened at the summit" is not one (a clause follows)
     re.compile(rf"^(?:can\s+you\s+|could\s+you\s+|would\s+you\s+)?(?:{_SUMMARY_VERB})(?:\s+{_DOCUMENT})?{_ABOUT}$", re.I),
+    # "Recap the summit", "Summarize the talks in Tehran": a summary of a topic
+    re.compile(rf"^(?:can\s+you\s+|could\s+you\s+|would\s+you\s+)?(?:{_SUMMARY_VERB})\s+(?P<topic>[^?!]+?)$", re.I),
     # "tl;dr", "Give me the gist", "What are the main points?", "Summary of the UN article"
     re.compile(
         rf"^(?:(?:can\s+you\s+|could\s+you\s+)?(?:give|tell|show)\s+me\s+|i\s+want\s+|i'?d\s+like\s+|"
@@ -88,7 +94,7 @@ OVERVIEW_FORMS = (
     ),
     # "What happened?", "What happened at the summit?", "What's going on in Idlib?"
     re.compile(
-        r"^what(?:'s|’s|\s+is|\s+has)?\s+(?:happened|happening|going\s+on|new|the\s+news|the\s+story)"
+        r"^what(?:'s|’s|s|\s+is|\s+has)?\s+(?:happened|happening|going\s+on|new|the\s+news|the\s+story)(?:\s+here)?"
         r"(?:\s+(?:at|in|during|on|with|over)\s+(?P<topic>[^?!]+?))?$",
         re.I,
     ),
@@ -98,12 +104,16 @@ OVERVIEW_FORMS = (
         rf"(?:\s+(?:on|about|of|regarding|concerning)\s+(?P<topic>[^?!]+?))?$",
         re.I,
     ),
-    # "Tell me about the article", "Tell me what the articles say"
-    re.compile(rf"^tell\s+me\s+(?:about|what)\s+{_DOCUMENT}(?:\s+(?:says?|reports?|covers?))?$", re.I),
+    # "Tell me about the article", "Tell me what the articles say", "Tell me what the article is about"
+    re.compile(
+        rf"^tell\s+me\s+(?:about|what)\s+{_DOCUMENT}(?:\s+(?:says?|reports?|covers?|(?:is|are)\s+about))?$", re.I
+    ),
+    # "Explain the article", "Describe the story"
+    re.compile(rf"^(?:explain|describe|present)\s+{_DOCUMENT_NOUN}$", re.I),
 )
 # A topic that is itself a question ("summarise what Putin said") is a question, not an overview.
 CLAUSE_TOPIC = re.compile(r"^(?:what|who|whom|whose|why|how|when|where|which|whether|if)\b", re.I)
-TRAILING = re.compile(r"(?:[\s,]+(?:please|pls|plz|then|now|thanks))*[\s?!.…]*$", re.I)
+TRAILING = re.compile(r"(?:[\s,]+(?:please|pls|plz|then|now|thanks|for\s+me|for\s+us))*[\s?!.…]*$", re.I)
 PLURAL_DOCUMENT = re.compile(r"\b(?:articles|stories|pieces|reports|texts|items|they|these|them|both)\b", re.I)
 
 
@@ -120,7 +130,7 @@ def message_kind(message: str) -> str:
     """SMALL_TALK, ABOUT_BOT or QUESTION (overviews and other languages are questions here)."""
     if SMALL_TALK_MESSAGE.match(message):
         return SMALL_TALK
-    if ABOUT_BOT_MESSAGE.match(strip_preamble(message)):
+    if ABOUT_BOT_MESSAGE.match(LEADING_FILLER.sub("", strip_preamble(message), count=1)):
         return ABOUT_BOT
     return QUESTION
 
@@ -135,7 +145,7 @@ def strip_preamble(message: str) -> str:
 
 def overview_request(question: str) -> OverviewRequest | None:
     """The overview a question asks for, or None when it asks something else."""
-    text = TRAILING.sub("", strip_preamble(question).strip())
+    text = TRAILING.sub("", LEADING_FILLER.sub("", strip_preamble(question).strip(), count=1))
     for form in OVERVIEW_FORMS:
         match = form.match(text)
         if not match:

@@ -188,7 +188,7 @@ class OverviewComposer:
             relevant = self.articles_by_topic(request.topic)
             if not relevant:
                 return Answer(question, query, False, note=f"The articles say nothing about {request.topic}.")
-            if len(relevant) == 1 and not request.plural:
+            if len(relevant) == 1:  # one line for one article would say less than its overview
                 return self.article_overview(question, query, relevant[0][0], skip)
             lines = [(article, hit.passage) for article, hit in relevant]
         else:

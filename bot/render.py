@@ -246,7 +246,7 @@ def answer_keyboard(answer: Answer) -> InlineKeyboardMarkup | None:
         return examples_keyboard(answer.suggestions)
     if isinstance(answer, Overview):
         return InlineKeyboardMarkup([[InlineKeyboardButton("More", callback_data=MORE)]]) if answer.more else None
-    if not answer.found or not answer.parts:
+    if not answer.parts:  # related passages of a "quoted, but not about that" reply have buttons too
         return None
     groups = cited_passages(answer)
     buttons = [

@@ -54,7 +54,7 @@ def test_any_text_in_any_conversation_never_crashes(engine, turns):
             assert "question is empty" in str(exc) or f"limit is {MAX_QUESTION_CHARS}" in str(exc)
             continue
         assert answer.text.strip()
-        assert answer.found == bool(answer.parts)
+        assert not answer.found or answer.parts  # "quoted, but not about that" shows related passages, not found
 
 
 @pytest.fixture(scope="module")

@@ -268,3 +268,102 @@ def test_telegram_overview_offers_more_and_more_continues_it(fake, settings, eng
     assert overview["plain_text"].startswith(f"“{SEED_HEADLINE}” (7 September 2018)")
     assert "<b>Vladimir Putin</b>: “" in overview["text"]
     assert f"More from “{SEED_HEADLINE}”" in more["plain_text"]
+
+
+# --------------------------------------------------------------------------- answering only what was asked
+
+
+@pytest.fixture(scope="module")
+def seed_only(tmp_path_factory, encoder):
+    """An engine over the bundled article alone, as a new user has it."""
+    from bot.engine import Engine
+    from conftest import CORPUS
+
+    corpus = tmp_path_factory.mktemp("seed-only-corpus")
+    shutil.copy(CORPUS / f"{SEED}.md", corpus)
+    engine = Engine(corpus, tmp_path_factory.mktemp("seed-only-index"), encoder)
+    engine.prepare()
+    return engine
+
+
+NOT_SAID = [
+    ("How old is Erdogan?", "The articles quote Recep Tayyip Erdogan but don't say how old Erdogan is."),
+    ("What did Erdogan eat at the summit?", "The articles quote Recep Tayyip Erdogan, but nothing in them answers"),
+    ("Which hotel did Putin stay in?", "The articles quote Vladimir Putin, but nothing in them answers"),
+    ("How long did the summit last?", "Nothing in the articles answers “How long did the summit last?”"),
+    ("When did the Syrian war start?", "Nothing in the articles answers"),
+    ("What is Rouhani's religion?", "The articles mention Hassan Rouhani but don't say what Rouhani's religion is."),
+    ("How many children does Putin have?", "The articles quote Vladimir Putin, but nothing in them answers"),
+    ("What time did the summit start?", "Nothing in the articles answers"),
+]
+
+
+@pytest.mark.parametrize("question, reply", NOT_SAID)
+def test_a_known_person_or_event_asked_what_the_articles_dont_say(seed_only, question, reply):
+    [answer] = ask(seed_only, question)
+    assert not answer.found and not answer.parts
+    assert answer.text.startswith(reply)
+
+
+# Counter-cases: questions of the same shapes that the articles do answer.
+ANSWERED = [
+    ("How many rebels and civilians has Idlib taken in?", "tens of thousands"),
+    ("Where did the leaders meet?", "Iranian capital"),
+    ("Where is Russia's main military base in Syria?", "Hmeimim"),
+    ("Which countries support the Assad regime?", "Russia and Iran"),
+    ("Why did Putin reject the ceasefire?", "Vladimir Putin:"),
+    ("Who is Erdogan?", "Erdogan"),
+    ("What day did the leaders disagree?", "on Friday"),
+]
+
+
+@pytest.mark.parametrize("question, words", ANSWERED)
+def test_questions_the_articles_answer_are_still_answered(seed_only, question, words):
+    [answer] = ask(seed_only, question)
+    assert answer.found and words in answer.text
+
+
+def test_a_time_question_needs_a_passage_with_that_time_about_the_thing_asked(engine):
+    [answer] = ask(engine, "When will de Mistura brief the Security Council?")
+    assert answer.found and "on Friday" in answer.text
+
+
+def test_a_capital_is_read_as_its_government_where_the_articles_name_only_the_country(seed_only):
+    moscow, kremlin, washington = ask(seed_only, "What does Moscow want in Idlib?", "What did the Kremlin say?", "What did Washington say?")
+    assert moscow.found and moscow.query == "What does Russia want in Idlib?" and "Moscow" not in moscow.text
+    assert kremlin.query == "What did Russia say?"
+    assert not washington.found and "don't mention Washington" in washington.text
+
+
+def test_a_capital_the_articles_write_is_searched_as_written(engine):
+    [answer] = ask(engine, "What does Moscow want in Idlib?")
+    assert answer.query == "What does Moscow want in Idlib?" and "Moscow would keep acting" in answer.text
+
+
+def test_a_yes_no_question_leads_with_what_the_articles_report(seed_only):
+    [answer] = ask(seed_only, "Did Erdogan get his ceasefire?")
+    assert answer.found and answer.text.startswith("Here is what the articles report on that:")
+    assert "Yes" not in answer.text.splitlines()[0]
+
+
+def test_quoted_but_not_about_that_shows_what_they_said_without_calling_it_an_answer(engine):
+    [answer] = ask(engine, "What did Putin say about Aleppo?")
+    assert not answer.found and answer.parts
+    assert answer.text.startswith("The articles quote Vladimir Putin, but not about Aleppo.")
+
+
+def test_cli_refuses_what_the_articles_dont_say(index_env):
+    result = run("ask", "--json", "How old is Erdogan?", "What did Putin say about Aleppo?", env_extra=index_env)
+    assert result.returncode == 0, result.stderr
+    age, aleppo = (json.loads(line) for line in result.stdout.splitlines())
+    assert age["found"] is False and "don't say how old Erdogan is" in age["answer"] and "Erdogan: “" not in age["answer"]
+    assert aleppo["found"] is False and "but not about Aleppo" in aleppo["answer"] and "Vladimir Putin: “" in aleppo["answer"]
+
+
+def test_telegram_shows_related_passages_of_a_not_about_reply(fake, settings, engine):  # noqa: F811 (fixtures)
+    async def scenario(bot: BotHarness) -> list[dict[str, Any]]:
+        return await bot.send("What did Putin say about Aleppo?") + await bot.send("How old is Erdogan?")
+
+    aleppo, age = play(settings, engine, fake, scenario)
+    assert "but not about Aleppo" in aleppo["plain_text"] and "Vladimir Putin: “" in aleppo["plain_text"]
+    assert "don't say how old Erdogan is" in age["plain_text"] and "Erdogan: “" not in age["plain_text"]

@@ -83,8 +83,8 @@ OVERVIEW_FORMS = (
     re.compile(rf"^what(?:'s|’s|s|\s+is|\s+are|\s+was|\s+were)\s+{_DOCUMENT}\s+(?:all\s+|mainly\s+|really\s+)?about$", re.I),
     # "Summarize the article", "sum it up", "summarise what happened at the summit" is not one (a clause follows)
     re.compile(rf"^(?:can\s+you\s+|could\s+you\s+|would\s+you\s+)?(?:{_SUMMARY_VERB})(?:\s+{_DOCUMENT})?{_ABOUT}$", re.I),
-    # "Recap the summit", "Summarize the talks in Tehran": a summary of a topic
-    re.compile(rf"^(?:can\s+you\s+|could\s+you\s+|would\s+you\s+)?(?:{_SUMMARY_VERB})\s+(?P<topic>[^?!]+?)$", re.I),
+    # "Recap the summit", "Summarize the Levant Monitor analysis": a topic, or the article its headline names
+    re.compile(rf"^(?:can\s+you\s+|could\s+you\s+|would\s+you\s+)?(?:{_SUMMARY_VERB})\s+(?P<subject>[^?!]+?)$", re.I),
     # "tl;dr", "Give me the gist", "What are the main points?", "Summary of the UN article"
     re.compile(
         rf"^(?:(?:can\s+you\s+|could\s+you\s+)?(?:give|tell|show)\s+me\s+|i\s+want\s+|i'?d\s+like\s+|"
@@ -122,7 +122,7 @@ class OverviewRequest:
     """An overview asked for: of everything, of one article (named or meant), or on a topic."""
 
     topic: str = ""  # "the summit" in "What happened at the summit?"
-    named: str = ""  # "UN envoy" in "Summarise the UN envoy article"
+    named: str = ""  # "UN envoy" in "Summarise the UN envoy article"; with a topic, words that may name one
     plural: bool = False  # "the articles", "they": every article, not the one just talked about
 
 
@@ -151,9 +151,10 @@ def overview_request(question: str) -> OverviewRequest | None:
         if not match:
             continue
         groups = match.groupdict()
-        topic = (groups.get("topic") or "").strip()
+        subject = (groups.get("subject") or "").strip()
+        topic = (groups.get("topic") or subject).strip()
         if CLAUSE_TOPIC.match(topic):
             return None
-        named = (groups.get("named") or "").strip()
+        named = (groups.get("named") or subject).strip()
         return OverviewRequest(topic=topic, named=named, plural=bool(PLURAL_DOCUMENT.search(match.group(0))))
     return None

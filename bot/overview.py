@@ -16,6 +16,7 @@ covers, gets that article's overview.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 
@@ -37,6 +38,7 @@ MAX_STATEMENT_CHARS = 240
 MAX_LEAD_CHARS = 320
 LEAD_PARAGRAPH = 2  # paragraph 1 is the headline
 TOPIC_DEPTH = 50  # passages read to rank articles by a topic
+MIN_TITLE_WORDS = 2  # words a topic shares with one headline, and no other as many, to mean that article
 ELLIPSIS = "…"
 MORE_HINT = "Ask “More” for the rest."
 
@@ -145,15 +147,33 @@ class OverviewComposer:
         self.threshold = threshold
 
     def articles_by_topic(self, topic: str) -> list[tuple[str, Hit]]:
-        """Articles with a passage relevant to ``topic``, most relevant first, each with that passage."""
+        """Articles with a passage relevant to ``topic``, most relevant first, each with its best passage.
+
+        A headline is not a line of its own: an article found by its headline alone is shown by its lead.
+        """
         best: dict[str, Hit] = {}
         for hit in self.searcher.search(topic, TOPIC_DEPTH):
-            if hit.relevance >= self.threshold:
-                best.setdefault(hit.passage.article, hit)
-        return list(best.items())
+            if hit.relevance < self.threshold:
+                continue
+            held = best.get(hit.passage.article)
+            if held is None or (held.passage.paragraph == 1 and hit.passage.paragraph > 1):
+                best[hit.passage.article] = hit if held is None else dataclasses.replace(hit, score=held.score)
+        ranked = sorted(best.items(), key=lambda item: -item[1].score)
+        return [(article, self.lead_hit(hit)) for article, hit in ranked]
 
-    def named_article(self, named: str) -> str | None:
-        """The article whose headline shares most words with ``named`` ("the UN envoy article"), if one does."""
+    def lead_hit(self, hit: Hit) -> Hit:
+        """The hit itself, or for a headline the article's lead in its place."""
+        if hit.passage.paragraph > 1:
+            return hit
+        lead = next((p for p in article_passages(self.snapshot.passages, hit.passage.article) if p.paragraph == LEAD_PARAGRAPH), None)
+        return dataclasses.replace(hit, passage=lead) if lead else hit
+
+    def named_article(self, named: str, strict: bool = False) -> str | None:
+        """The article whose headline shares most words with ``named`` ("the UN envoy article"), if one does.
+
+        ``strict``: only an article whose headline has at least MIN_TITLE_WORDS of them (a topic that
+        may name an article, "the Levant Monitor analysis", but may just be a topic, "the summit").
+        """
         words = set(tokenize(named))
         if not words:
             return None
@@ -161,8 +181,11 @@ class OverviewComposer:
             article: len(words & set(tokenize(entry.title))) for article, entry in self.snapshot.manifest.articles.items()
         }
         ranked = sorted(overlap.values(), reverse=True)
-        if ranked and ranked[0] > 0 and (len(ranked) == 1 or ranked[0] > ranked[1]):
+        floor = MIN_TITLE_WORDS if strict else 1
+        if ranked and ranked[0] >= floor and (len(ranked) == 1 or ranked[0] > ranked[1]):
             return max(overlap, key=lambda article: overlap[article])
+        if strict:
+            return None
         by_topic = self.articles_by_topic(named)
         return by_topic[0][0] if by_topic else None
 
@@ -184,6 +207,9 @@ class OverviewComposer:
         """The overview asked for; "More" (``more``) continues it past what was shown."""
         skip = set(conversation.shown) if more else set()
         lines: list[tuple[str, Passage | None]] = []
+        named = self.named_article(request.named, strict=True) if request.topic and request.named else None
+        if named is not None:  # "Summarize the Levant Monitor analysis"
+            return self.article_overview(question, query, named, skip)
         if request.topic:
             relevant = self.articles_by_topic(request.topic)
             if not relevant:

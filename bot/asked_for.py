@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 AGE, DURATION, CLOCK, PLACE = "age", "duration", "clock", "place"
 NAMELESS_FLOOR = 0.30  # relevance of the question without its people's names (benchmarks/eval.py)
 THING_FLOOR = 0.36  # relevance under which a "when/where/how many" question about a thing no article names is refused
+KIND_DEPTH = 20  # passages read for one that gives the kind of thing asked for
+NO_NUMBER = "The articles don't give that number."
 AGE_QUESTION = re.compile(r"\bhow\s+old\b|\bwhat\s+age\b|\b(?:his|her|their|'s|’s)\s+age\b", re.I)
 DURATION_QUESTION = re.compile(r"\bhow\s+long\b(?!\s+ago)|\bfor\s+how\s+many\s+(?:minutes|hours|days|weeks|months|years)\b", re.I)
 CLOCK_QUESTION = re.compile(r"\bwhat\s+time\b|\bat\s+what\s+hour\b", re.I)
@@ -67,10 +69,9 @@ QUESTION_FRAME_WORDS = frozenset(
 WORD = re.compile(r"[^\W_]+")
 POSSESSIVE = re.compile(r"\w[’']s\b")
 POSSESSED = re.compile(r"[’']s\s+(?:\w+\s+){0,2}\w+", re.I)  # "Putin's wife", "Erdogan's favourite food"
-COPULA_QUESTION = re.compile(r"^(?P<wh>how\s+\w+|what|who|where|when|which\s+\w+)\s+(?P<verb>is|are|was|were)\s+(?P<rest>.+?)\??$", re.I)
-
-
-KIND_DEPTH = 20  # passages read for one that gives the kind of thing asked for
+COPULA_QUESTION = re.compile(
+    r"^(?P<wh>how\s+\w+|what|who|where|when|which\s+\w+)\s+(?P<verb>is|are|was|were)\s+(?P<rest>.+?)\??$", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,7 @@ def read_hits(
         nameless = searcher.search(without_names(query, searcher), 1)
         floor = NAMELESS_FLOOR if person else THING_FLOOR
         if not nameless or nameless[0].relevance < floor:
-            return Reading(_note(query, person, searcher))
+            return Reading(_note(query, person, kind, searcher))
     if not (kind in STRICT_KINDS or (kind and person)):
         return Reading()
     present = focus - absent
@@ -189,17 +190,19 @@ def read_hits(
         and (not present or shares_most(present, hit, searcher))
         and (person is None or involves(hit, person, searcher))
     )
-    return Reading(fitting=fitting) if fitting else Reading(_note(query, person, searcher))
+    return Reading(fitting=fitting) if fitting else Reading(_note(query, person, kind, searcher))
 
 
-def _note(query: str, person: str | None, searcher: HybridSearcher) -> str:
+def _note(query: str, person: str | None, kind: str, searcher: HybridSearcher) -> str:
     """"The articles quote Recep Tayyip Erdogan but don't say how old Erdogan is."."""
     copula = COPULA_QUESTION.match(query.strip())
     # "How old is Erdogan?" → "how old Erdogan is"; "Where was Erdogan born?" stays quoted
     invertible = copula and (copula["wh"].lower().startswith("how") or POSSESSIVE.search(copula["rest"]))
     asked = f"{copula['wh'].lower()} {copula['rest']} {copula['verb'].lower()}" if invertible else ""
     if person is None:
-        return f"The articles don't say {asked}." if asked else f"Nothing in the articles answers “{query.strip()}”."
+        if asked:
+            return f"The articles don't say {asked}."
+        return NO_NUMBER if kind == QUANTITY else f"Nothing in the articles answers “{query.strip()}”."
     verb = "quote" if len(searcher.speaks(person)) else "mention"
     if asked:
         return f"The articles {verb} {person} but don't say {asked}."

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Iterable
 import numpy as np
 
 from bot.answer import MAX_ANSWER_PASSAGES, Answer, compose, human_date, mention_parts, names_topic, speaks_besides
-from bot.asked_for import is_yes_no, read_hits
+from bot.asked_for import NO_NUMBER, is_yes_no, read_hits
 from bot.conversation import Conversation, Resolution, Turn, resolve
 from bot.events import ArticleSettings, focus
 from bot.governments import read_governments
@@ -233,7 +233,7 @@ class Engine:
             return Answer(question, query, False, hits=hits, note=f"{lead} {self.coverage_text()}")
         reading = read_hits(query, analysis, hits, searcher, RELEVANCE_THRESHOLD)
         if reading.shortfall:  # the person or the words are there, the thing asked is not
-            return Answer(question, query, False, hits=hits, note=reading.shortfall)
+            return Answer(question, query, False, hits=hits, note=f"{reading.shortfall} {self.coverage_text()}")
         if reading.fitting:  # "How long …?": the passage that gives a duration leads
             hits = [*reading.fitting, *(hit for hit in hits if hit not in reading.fitting)][: len(hits)]
         if analysis.wants:
@@ -241,7 +241,7 @@ class Engine:
             # "How many …?" needs a number.
             fitting = [hit for hit in hits if hit.relevance >= KIND_RATIO * hits[0].relevance and gives(analysis.wants, hit.passage.text)]
             if not fitting and analysis.wants == QUANTITY:
-                return Answer(question, query, False, hits=hits, note=f"The articles don't give that number. {self.coverage_text()}")
+                return Answer(question, query, False, hits=hits, note=f"{NO_NUMBER} {self.coverage_text()}")
             hits = fitting + [hit for hit in hits if hit not in fitting]
         answer = compose(question, query, hits, analysis, exclude=resolution.exclude)
         if is_yes_no(query) and answer.found and not answer.note:

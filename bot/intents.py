@@ -39,6 +39,9 @@ _ACKNOWLEDGEMENT = r"ok(?:ay)?|k|cool|great|nice|awesome|perfect|got\s+it|i\s+se
 _GOODBYE = r"bye|goodbye|bye\s+bye|see\s+you(?:\s+later)?|later|good\s*night|ciao"
 _ADDRESS = r"(?:\s+(?:there|bot|summitbot|everyone|all|friend|mate))?"
 SMALL_TALK_PHRASE = rf"(?:{_GREETING}|{_THANKS}|{_ACKNOWLEDGEMENT}|{_GOODBYE}){_ADDRESS}"
+GREETING = re.compile(rf"\b(?:{_GREETING})\b", re.IGNORECASE)
+THANKS = re.compile(rf"\b(?:{_THANKS})\b", re.IGNORECASE)
+GOODBYE = re.compile(rf"\b(?:{_GOODBYE})\b", re.IGNORECASE)
 PUNCTUATION = r"[\s,.!?;:…)(*~\-—'\"\U0001F300-\U0001FAFF\u2600-\u27BF]*"
 SMALL_TALK_MESSAGE = re.compile(rf"^{PUNCTUATION}(?:{SMALL_TALK_PHRASE}{PUNCTUATION})+$", re.IGNORECASE)
 # "Hi, what did Putin say?": the greeting goes, the question stays.

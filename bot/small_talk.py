@@ -15,16 +15,13 @@ from typing import Callable
 
 from bot.answer import Answer, human_date
 from bot.examples import example_questions
-from bot.intents import ABOUT_BOT, SMALL_TALK, message_kind
+from bot.intents import ABOUT_BOT, GOODBYE, GREETING, SMALL_TALK, THANKS, message_kind
 from bot.languages import is_english
 from index.store import Snapshot
 
 logger = logging.getLogger(__name__)
 
 TITLES_SHOWN = 3
-THANKS = re.compile(r"\b(?:thanks?|thx|ty|cheers|appreciated?)\b", re.IGNORECASE)
-GOODBYE = re.compile(r"\b(?:bye|goodbye|see\s+you|later|good\s*night|ciao)\b", re.IGNORECASE)
-GREETING = re.compile(r"\b(?:hi+|hello+|hey+|hiya|howdy|yo|greetings|good\s+(?:morning|afternoon|evening|day))\b", re.I)
 HOW_ARE_YOU = re.compile(r"\bhow\s+are\s+you|how'?s\s+it\s+going\b", re.IGNORECASE)
 WHAT_I_DO = "I answer questions about news articles with the articles' own words: who said what, quoted and cited."
 FOLLOW_UPS = "Follow-ups such as “Why?”, “Who else?” or “More” continue a conversation."

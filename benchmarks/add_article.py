@@ -30,15 +30,20 @@ PARAGRAPHS_PER_ARTICLE = 15
 SEED = 7
 
 
-def synthetic_corpus(target: Path, passages: int, source: Path = SOURCE_CORPUS, seed: int = SEED) -> int:
-    """Write articles of reshuffled real sentences into ``target``; returns the passage count."""
-    rng = random.Random(seed)
-    sentences = [
+def corpus_sentences(source: Path = SOURCE_CORPUS) -> list[str]:
+    """Every sentence of the articles in ``source``: the material of synthetic corpora."""
+    return [
         paragraph[start:end].strip()
         for article in load_corpus(source)
         for paragraph in article.paragraphs
         for start, end in sentence_spans(paragraph)
     ]
+
+
+def synthetic_corpus(target: Path, passages: int, source: Path = SOURCE_CORPUS, seed: int = SEED) -> int:
+    """Write articles of reshuffled real sentences into ``target``; returns the passage count."""
+    rng = random.Random(seed)
+    sentences = corpus_sentences(source)
     target.mkdir(parents=True, exist_ok=True)
     written, number = 0, 0
     while written < passages:

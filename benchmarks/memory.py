@@ -25,15 +25,13 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.add_article import corpus_sentences
 from benchmarks.measure import emit, latency_summary, machine, memory_mib, run_worker
-from index.articles import load_corpus
-from index.language.sentences import sentence_spans
 from index.passages import Passage
 from index.store import FORMAT_VERSION, ArticleEntry, Manifest, write_build
 
 HERE = Path(__file__).parent
 RESULTS_DIR = HERE / "results"
-SOURCE_CORPUS = HERE.parent / "corpus"
 MODEL = "synthetic/random-unit-vectors"
 DIMENSION = 384
 PARAGRAPHS_PER_ARTICLE = 16
@@ -60,12 +58,7 @@ class RandomQueries:
 def write_synthetic_build(index_dir: Path, count: int) -> None:
     """A build of ``count`` passages: reshuffled real sentences, random unit vectors."""
     rng = random.Random(SEED)
-    sentences = [
-        paragraph[start:end].strip()
-        for article in load_corpus(SOURCE_CORPUS)
-        for paragraph in article.paragraphs
-        for start, end in sentence_spans(paragraph)
-    ]
+    sentences = corpus_sentences()
     passages = []
     for i in range(count):
         article = f"synthetic-{i // PARAGRAPHS_PER_ARTICLE:06d}"

@@ -162,7 +162,8 @@ class DenseIndex:
         """Read the FAISS index of ``folder``; ``vectors`` are the stored embeddings it must match."""
         import faiss
 
-        stored = faiss.read_index(str(folder / INDEX_FILE))
+        # Mapped, not read: the vectors stay in the page cache, one copy for every process serving this build.
+        stored = faiss.read_index(str(folder / INDEX_FILE), faiss.IO_FLAG_MMAP_IFC)
         rows = np.load(folder / ROWS_FILE) if isinstance(stored, faiss.IndexHNSW) else None
         passages = stored.ntotal if rows is None else len(rows)
         stored_rows = stored.ntotal if rows is None or not len(rows) else int(rows.max()) + 1

@@ -81,5 +81,6 @@ class LexicalIndex:
         """Read the BM25 index written by :meth:`save`."""
         import bm25s
 
-        retriever = bm25s.BM25.load(str(folder / LEXICAL_DIR), show_progress=False)
+        # Mapped, not read: processes serving the same build share one copy of the score matrix.
+        retriever = bm25s.BM25.load(str(folder / LEXICAL_DIR), show_progress=False, mmap=True)
         return cls(retriever)

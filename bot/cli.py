@@ -15,7 +15,8 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from bot.settings import TOKEN_MISSING, WEBHOOK_URL_MISSING, Settings, SettingsError
+from bot.errors import EXIT_OK, EXIT_USAGE, PROG, TOKEN_MISSING, WEBHOOK_URL_MISSING, UserError, exit_code_of
+from bot.settings import Settings
 
 if TYPE_CHECKING:  # the engine's modules load with the first command that needs them, keeping --help instant
     from bot.answer import Answer
@@ -24,15 +25,7 @@ if TYPE_CHECKING:  # the engine's modules load with the first command that needs
 
 logger = logging.getLogger(__name__)
 
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
-PROG = "summitbot"
 OWN_LOGGERS = ("bot", "index", "__main__")
-
-
-class UserError(Exception):
-    """Something the user can fix; shown as one line, exit code 2."""
 
 
 class _OwnProgressFilter(logging.Filter):
@@ -330,25 +323,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     configure_logging(args.verbose)
-    from bot.engine import QuestionError
-    from index.articles import ArticleError, CorpusError
-    from index.encoder import EncoderError
-    from index.sources.errors import FeedError, FetchError
-    from index.store import IndexUnavailableError
-
-    user_errors = (
-        UserError, QuestionError, CorpusError, ArticleError, IndexUnavailableError, SettingsError, FeedError, FetchError
-    )
-    try:
-        return COMMANDS[args.command](args, _settings(args))
-    except (*user_errors, EncoderError) as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return EXIT_FAILURE if isinstance(exc, EncoderError) else EXIT_USAGE  # not the user's doing
-    except KeyboardInterrupt:
-        print(file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        return EXIT_OK
+    return exit_code_of(lambda: COMMANDS[args.command](args, _settings(args)))
 
 
 if __name__ == "__main__":

@@ -24,15 +24,10 @@ ENCODERS = (DEFAULT_ENCODER, "sentence-transformers")
 DEFAULT_WEBHOOK_LISTEN = "127.0.0.1:8080"
 DEFAULT_QDRANT_COLLECTION = "summitbot_passages"
 WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as secret_token
-WEBHOOK_URL_MISSING = (
-    "SUMMITBOT_WEBHOOK_URL is not set: `run --webhook` needs the public HTTPS address Telegram posts to, "
-    "e.g. https://bot.example.org/telegram"
-)
 DEFAULT_FEED_INTERVAL_SECONDS = 15 * 60.0
 MIN_FEED_INTERVAL_SECONDS = 1.0
 INTERVAL_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
 TRUE_WORDS = ("1", "true", "yes", "on")
-TOKEN_MISSING = "TELEGRAM_BOT_TOKEN is not set: put the token from @BotFather in the environment or .env"
 
 
 class SettingsError(ValueError):

@@ -28,7 +28,6 @@ import contextlib
 import copy
 import logging
 import re
-import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -48,10 +47,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, PROG
 from bot.conversation import Conversation
 from bot.engine import Engine, QuestionError, clean_question
 from bot.examples import example_questions
+from bot.errors import API_UNREACHABLE, ERROR_REPLY, EXIT_OK, TOKEN_MISSING, TOKEN_REJECTED, ServiceError, UserError
 from bot.render import (
     ASK,
     DATA_SEPARATOR,
@@ -67,7 +66,7 @@ from bot.render import (
     render_welcome,
     split_html,
 )
-from bot.settings import TOKEN_MISSING, Settings
+from bot.settings import Settings
 from bot.telegram_delivery import RetryingRateLimiter
 from bot.telegram_logging import bot_logging
 from bot.webhook import serve_webhook
@@ -117,12 +116,6 @@ NOT_ADMIN_UPLOAD = "Sorry, only the bot's admins can add articles. You can ask a
 NOT_ADMIN_REINDEX = "Sorry, only the bot's admins can rebuild the index."
 NOT_ALLOWED = "Sorry, this bot is private. Ask its owner to add your Telegram user id ({user_id})."
 TEXT_ONLY = "I can only read text. Type your question, e.g. “What is this about?”, or see /help."
-ERROR_TEXT = "Sorry, something went wrong on my side. Please try again in a moment."
-TOKEN_REJECTED = (
-    "Telegram rejected TELEGRAM_BOT_TOKEN: copy the token again from @BotFather "
-    "(it looks like 123456789:AAE…) into the environment or .env"
-)
-API_UNREACHABLE = "cannot reach the Telegram Bot API ({error}); check the network and TELEGRAM_BASE_URL"
 
 MENTION_PATTERN = "@{username}\\b"
 
@@ -463,7 +456,7 @@ async def on_error(update: object, context: BotContext) -> None:
     if chat is None:
         return
     try:
-        await context.bot.send_message(chat.id, ERROR_TEXT)
+        await context.bot.send_message(chat.id, ERROR_REPLY)
     except TelegramError as exc:
         logger.warning("Could not tell chat %s about the error: %s", chat.id, exc)
 
@@ -535,10 +528,9 @@ def build_application(settings: Settings, engine: Engine) -> Application:  # typ
 
 
 def run_bot(settings: Settings, engine: Engine, webhook: bool = False) -> int:
-    """Run the bot with long polling (or its webhook) until interrupted; returns the process exit code."""
+    """Run the bot with long polling (or its webhook) until interrupted; returns the exit code, raises what to tell the user."""
     if not settings.telegram_token:
-        print(f"{PROG}: error: {TOKEN_MISSING}", file=sys.stderr)
-        return EXIT_USAGE
+        raise UserError(TOKEN_MISSING)
     application = build_application(settings, engine)
     with bot_logging(settings.telegram_token):
         try:
@@ -548,13 +540,10 @@ def run_bot(settings: Settings, engine: Engine, webhook: bool = False) -> int:
                 asyncio.set_event_loop(asyncio.new_event_loop())  # run_polling closes its loop; a fresh one per run
                 application.run_polling(allowed_updates=ALLOWED_UPDATES)
         except InvalidToken:
-            print(f"{PROG}: error: {TOKEN_REJECTED}", file=sys.stderr)
-            return EXIT_USAGE
+            raise UserError(TOKEN_REJECTED) from None
         except NetworkError as exc:
-            print(f"{PROG}: error: {API_UNREACHABLE.format(error=exc)}", file=sys.stderr)
-            return EXIT_FAILURE
+            raise ServiceError(API_UNREACHABLE.format(error=exc)) from None
         except StateUnavailableError as exc:
-            print(f"{PROG}: error: {exc}", file=sys.stderr)
-            return EXIT_FAILURE
+            raise ServiceError(str(exc)) from None
     logger.info("Telegram bot stopped")
     return EXIT_OK

@@ -48,6 +48,7 @@ EMBEDDINGS_FILE = "embeddings.npy"
 STAGING_PREFIX = "staging-"
 BUILDS_KEPT = 2  # the serving build and the one before, for readers still loading it
 REBUILD_HINT = "run `summitbot index build`"
+LOCK_WAIT_MESSAGE = "Another build is running; waiting for it to finish"
 
 
 class IndexUnavailableError(Exception):
@@ -299,7 +300,7 @@ class BuildLock:
         try:
             fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            logger.info("Another build is running; waiting for it to finish")
+            logger.info(LOCK_WAIT_MESSAGE)
             fcntl.flock(self._handle, fcntl.LOCK_EX)
         self._handle.seek(0)
         self._handle.truncate()

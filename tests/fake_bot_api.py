@@ -1312,6 +1312,17 @@ class FakeBotApi:
         """Awaitable :meth:`wait_for_calls`."""
         return await asyncio.to_thread(self.wait_for_calls, method, count, timeout)
 
+    def wait_until(self, condition: Callable[[], object], timeout: float = DEFAULT_WAIT_TIMEOUT) -> bool:
+        """Block until ``condition()`` is true, checked whenever the emulator's state changes or
+        :meth:`notify` is called (e.g. by a thread watching something outside the emulator)."""
+        with self._cond:
+            return self._cond.wait_for(lambda: bool(condition()), timeout)
+
+    def notify(self) -> None:
+        """Wake :meth:`wait_until` callers to check their condition again."""
+        with self._cond:
+            self._cond.notify_all()
+
     def wait_for_delivery(self, timeout: float = DEFAULT_WAIT_TIMEOUT) -> None:
         """Block until every queued update was confirmed by the bot's polling."""
         with self._cond:

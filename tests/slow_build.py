@@ -1,6 +1,6 @@
 """Run a build that stalls at a chosen step, so a test can kill it there with SIGKILL.
 
-Usage: python slow_build.py CORPUS INDEX MARKER {encode|write}
+Usage: python slow_build.py CORPUS INDEX {encode|write}; prints STALLED on stdout once stalled.
 """
 
 from __future__ import annotations
@@ -11,27 +11,24 @@ from pathlib import Path
 
 from conftest import CountingEncoder
 
-STALL_SECONDS = 60
+STALL_SECONDS = 60  # far longer than the test needs to kill us
+STALLED = "STALLED"
 
 
-def stall(marker: Path) -> None:
-    marker.write_text("stalled", encoding="utf-8")
+def stall() -> None:
+    print(STALLED, flush=True)
     time.sleep(STALL_SECONDS)
 
 
 class StallingEncoder(CountingEncoder):
-    def __init__(self, marker: Path) -> None:
-        super().__init__()
-        self.marker = marker
-
     def encode(self, texts):  # type: ignore[no-untyped-def]
         if texts:
-            stall(self.marker)
+            stall()
         return super().encode(texts)
 
 
 def main() -> None:
-    corpus, index_dir, marker, step = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
+    corpus, index_dir, step = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
     from index import store
     from index.build import build_index
 
@@ -40,12 +37,12 @@ def main() -> None:
 
         def stalling_save(self, folder):  # type: ignore[no-untyped-def]
             original(self, folder)
-            stall(marker)
+            stall()
 
         store.DenseIndex.save = stalling_save  # type: ignore[method-assign]
         encoder = CountingEncoder()
     else:
-        encoder = StallingEncoder(marker)
+        encoder = StallingEncoder()
     build_index(corpus, index_dir, encoder)
 
 

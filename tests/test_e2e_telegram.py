@@ -16,7 +16,7 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,11 +108,11 @@ def running_bot(root: Path, corpus: Path, index: Path, **env_extra: str) -> Iter
             )
         bot = LiveBot(fake, process, corpus, index, stdout, stderr)
         try:
-            deadline = time.monotonic() + START_TIMEOUT
-            while not fake.calls("getUpdates"):  # polling starts after setMyCommands and the warm-up
-                assert process.poll() is None, f"the bot exited early:\n{bot.output()}"
-                assert time.monotonic() < deadline, f"the bot did not start polling:\n{bot.output()}"
-                time.sleep(0.1)
+            # Polling starts after setMyCommands and the warm-up.
+            threading.Thread(target=lambda: (process.wait(), fake.notify()), daemon=True).start()
+            fake.wait_until(lambda: fake.calls("getUpdates") or process.poll() is not None, START_TIMEOUT)
+            assert process.poll() is None, f"the bot exited early:\n{bot.output()}"
+            assert fake.calls("getUpdates"), f"the bot did not start polling:\n{bot.output()}"
             yield bot
         finally:
             if process.poll() is None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -16,18 +16,25 @@ from bot.conversation import Conversation
 from bot.engine import Engine
 from conftest import CountingEncoder
 from index.build import build_index
-from index.store import BUILDS_DIR, STAGING_PREFIX, BuildLock, current_build, load_snapshot
+from index.store import BUILDS_DIR, LOCK_WAIT_MESSAGE, STAGING_PREFIX, BuildLock, current_build, load_snapshot
+from slow_build import STALLED
 
 HERE = Path(__file__).resolve().parent
 PORTS = "---\ntitle: Ports Reopen\ndate: 2019-03-04\n---\n\nThe harbour of Latakia reopened after a long dock strike.\n"
 KILL_TIMEOUT = 30
 
 
-def wait_for(path: Path, timeout: float = KILL_TIMEOUT) -> None:
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        assert time.monotonic() < deadline, f"{path} never appeared"
-        time.sleep(0.05)
+class LogSeen(logging.Handler):
+    """An event set once a log line containing ``text`` is emitted."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(logging.DEBUG)
+        self.text = text
+        self.seen = threading.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.text in record.getMessage():
+            self.seen.set()
 
 
 @pytest.mark.parametrize("step", ["encode", "write"])
@@ -37,14 +44,15 @@ def test_build_killed_with_sigkill_leaves_old_index_serving(tmp_path, corpus_cop
     build_index(corpus_copy, index_dir, encoder)
     before = current_build(index_dir)
     (corpus_copy / "ports.md").write_text(PORTS, encoding="utf-8")
-    marker = tmp_path / "stalled"
     process = subprocess.Popen(
-        [sys.executable, str(HERE / "slow_build.py"), str(corpus_copy), str(index_dir), str(marker), step],
+        [sys.executable, str(HERE / "slow_build.py"), str(corpus_copy), str(index_dir), step],
         cwd=HERE,
         env={**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE.parent), str(HERE)])},
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
-        wait_for(marker)
+        assert process.stdout is not None and process.stdout.readline().strip() == STALLED
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=KILL_TIMEOUT)
     finally:
@@ -58,15 +66,21 @@ def test_build_killed_with_sigkill_leaves_old_index_serving(tmp_path, corpus_cop
     assert not [p for p in (index_dir / BUILDS_DIR).iterdir() if p.name.startswith(STAGING_PREFIX)]
 
 
-def test_two_builds_at_once_are_serialised(tmp_path, corpus_copy):
+def test_two_builds_at_once_are_serialised(tmp_path, corpus_copy, caplog):
     index_dir = tmp_path / "index"
     order: list[str] = []
-    with BuildLock(index_dir):
-        worker = threading.Thread(target=lambda: (build_index(corpus_copy, index_dir, CountingEncoder()), order.append("build")))
-        worker.start()
-        time.sleep(0.5)
-        order.append("lock released")
-    worker.join(timeout=KILL_TIMEOUT)
+    caplog.set_level(logging.INFO, logger="index.store")
+    waiting = LogSeen(LOCK_WAIT_MESSAGE)
+    logging.getLogger("index.store").addHandler(waiting)
+    try:
+        with BuildLock(index_dir):
+            worker = threading.Thread(target=lambda: (build_index(corpus_copy, index_dir, CountingEncoder()), order.append("build")))
+            worker.start()
+            assert waiting.seen.wait(KILL_TIMEOUT), "the second build never waited for the lock"
+            order.append("lock released")
+        worker.join(timeout=KILL_TIMEOUT)
+    finally:
+        logging.getLogger("index.store").removeHandler(waiting)
     assert order == ["lock released", "build"]
     assert current_build(index_dir) is not None
 
@@ -78,6 +92,8 @@ def test_running_engine_swaps_in_new_builds_while_queries_run(tmp_path, corpus_c
     engine.prepare()
     errors: list[BaseException] = []
     stop = threading.Event()
+    answered = threading.Condition()
+    answers = [0]
 
     def ask_repeatedly() -> None:
         while not stop.is_set():
@@ -85,6 +101,9 @@ def test_running_engine_swaps_in_new_builds_while_queries_run(tmp_path, corpus_c
                 engine.ask("Where is the harbour of Latakia?", Conversation())
             except BaseException as exc:  # any failure at all is what this test looks for
                 errors.append(exc)
+            with answered:
+                answers[0] += 1
+                answered.notify_all()
 
     askers = [threading.Thread(target=ask_repeatedly) for _ in range(3)]
     for thread in askers:
@@ -97,7 +116,9 @@ def test_running_engine_swaps_in_new_builds_while_queries_run(tmp_path, corpus_c
                 (corpus_copy / "ports.md").unlink()
             # Another process would do the same through `summitbot index build`.
             build_index(corpus_copy, index_dir, encoder)
-            time.sleep(0.05)
+            with answered:  # the askers meet each build before the next one lands
+                seen = answers[0]
+                assert answered.wait_for(lambda: answers[0] >= seen + len(askers), KILL_TIMEOUT)
     finally:
         stop.set()
         for thread in askers:

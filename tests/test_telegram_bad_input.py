@@ -17,7 +17,8 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from bot.render import CALLBACK_DATA_LIMIT, ask_data
-from bot.telegram_app import ASK_USAGE, ERROR_TEXT, NOT_ADMIN_REINDEX, RESET_TEXT, TEXT_ONLY, UNKNOWN_COMMAND
+from bot.errors import ERROR_REPLY
+from bot.telegram_app import ASK_USAGE, NOT_ADMIN_REINDEX, RESET_TEXT, TEXT_ONLY, UNKNOWN_COMMAND
 from fake_bot_api import FakeBotApi
 from test_bad_input import NASTY_INPUTS
 from test_telegram_bot import (  # noqa: F401  (fake and settings are fixtures)
@@ -96,7 +97,7 @@ def assert_clear(replies: list[dict[str, Any]], question: str) -> None:
     """At least one reply, none of them the error apology, none empty."""
     assert replies, f"no reply to {question!r}"
     for reply in replies:
-        assert reply["plain_text"].strip() and reply["plain_text"] != ERROR_TEXT, question
+        assert reply["plain_text"].strip() and reply["plain_text"] != ERROR_REPLY, question
 
 
 def test_every_nasty_input_gets_a_clear_reply_in_private_in_a_group_and_by_ask(fake, settings, engine):
@@ -167,7 +168,7 @@ def test_forged_button_data_gets_a_polite_answer(fake, settings, engine):
 
     for data, (answered, replies) in zip(FORGED_BUTTONS, play(settings, engine, fake, scenario)):
         assert answered == 1, data  # the spinner always stops
-        assert ERROR_TEXT not in [reply["plain_text"] for reply in replies], data
+        assert ERROR_REPLY not in [reply["plain_text"] for reply in replies], data
     assert rejected_sends(fake, [CHAT]) == 0
 
 

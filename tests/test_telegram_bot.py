@@ -28,6 +28,7 @@ from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 
 from bot.answer import Answer, AnswerPart
 from bot.conversation import Conversation
+from bot.errors import ERROR_REPLY, exit_code_of
 from bot.render import (
     article_key,
     escape,
@@ -42,13 +43,11 @@ from bot.settings import Settings
 from bot.telegram_app import (
     ASK_USAGE,
     BOT_COMMANDS,
-    ERROR_TEXT,
     NOT_ADMIN_REINDEX,
     NOT_ADMIN_UPLOAD,
     OLD_ANSWER,
     RESET_TEXT,
     STATES_KEY,
-    TYPING_DELAY_SECONDS,
     bot_logging,
     build_application,
     post_init,
@@ -61,6 +60,7 @@ from index.corpus_admin import MAX_ARTICLE_BYTES
 from index.passages import Passage
 
 T = TypeVar("T")
+HANG_GUARD_SECONDS = 60  # only ends a test that would otherwise hang; never a measure of speed
 
 CHAT = 4242
 ADMIN = 7001
@@ -341,7 +341,7 @@ def test_html_in_the_question_is_escaped(fake, settings, engine):
     found, not_found = play(settings, engine, fake, scenario)
     for line in cli_lines(replay(engine, question)):
         assert line in found["plain_text"]
-    assert ERROR_TEXT not in (found["plain_text"], not_found["plain_text"])
+    assert ERROR_REPLY not in (found["plain_text"], not_found["plain_text"])
     for line in cli_lines(replay(engine, "Did <Zelensky> & Co. say <i>anything</i>?")):
         assert line in not_found["plain_text"]
 
@@ -461,12 +461,13 @@ def test_groups_answer_only_when_mentioned_replied_to_or_asked(fake, settings, e
 
 
 def test_one_slow_question_does_not_stall_other_chats(fake, settings, engine):
-    release = threading.Event()
+    started, release = threading.Event(), threading.Event()
 
     class SlowForOneChat:
         def ask(self, question: str, conversation: Conversation | None = None) -> Answer:
             if question.startswith("Slowly"):
-                release.wait(5)
+                started.set()
+                release.wait(HANG_GUARD_SECONDS)
             return engine.ask(question, conversation)
 
         def __getattr__(self, name: str) -> Any:
@@ -474,10 +475,10 @@ def test_one_slow_question_does_not_stall_other_chats(fake, settings, engine):
 
     async def scenario(bot: BotHarness) -> tuple[list, list]:
         slow = asyncio.create_task(bot.send(f"Slowly: {TRUCE}", chat_id=1))
-        await asyncio.sleep(0.05)
-        fast = await asyncio.wait_for(bot.send(TRUCE, chat_id=2), timeout=3)
+        assert await asyncio.to_thread(started.wait, HANG_GUARD_SECONDS)
+        fast = await bot.send(TRUCE, chat_id=2)  # answered while chat 1's question is still held
         assert not slow.done()
-        await asyncio.sleep(TYPING_DELAY_SECONDS + 0.5)
+        await fake.wait_for_calls_async("sendChatAction", timeout=HANG_GUARD_SECONDS)  # chat 1 shows "typing…"
         release.set()
         return fast, await slow
 
@@ -663,7 +664,7 @@ def test_the_error_handler_logs_and_tells_the_user(fake, settings, engine, caplo
 
     with caplog.at_level(logging.ERROR):
         [reply] = play(settings, Broken(), fake, scenario)
-    assert reply["plain_text"] == ERROR_TEXT
+    assert reply["plain_text"] == ERROR_REPLY
     [record] = [r for r in caplog.records if r.name == "bot.telegram_app"]
     assert f"in chat {CHAT}" in record.getMessage() and record.exc_info[0] is RuntimeError
 
@@ -697,7 +698,7 @@ def restore_event_loop() -> Iterator[None]:
 
 def test_a_rejected_token_is_one_line_and_exit_code_2(fake, settings, engine, capfd, caplog, restore_event_loop):
     wrong = f"{fake.token.split(':')[0]}:definitely-not-the-token"
-    code = run_bot(dataclasses.replace(settings, telegram_token=wrong), engine)
+    code = exit_code_of(lambda: run_bot(dataclasses.replace(settings, telegram_token=wrong), engine))
     out, err = capfd.readouterr()
     assert code == 2
     assert err.strip().splitlines() == [err.strip()] and err.startswith("summitbot: error: Telegram rejected")
@@ -708,14 +709,14 @@ def test_a_rejected_token_is_one_line_and_exit_code_2(fake, settings, engine, ca
 
 def test_an_unreachable_api_is_one_line_and_exit_code_1(fake, settings, engine, capfd, caplog, restore_event_loop):
     fake.stop()
-    code = run_bot(settings, engine)
+    code = exit_code_of(lambda: run_bot(settings, engine))
     err = capfd.readouterr().err
     assert code == 1 and err.startswith("summitbot: error: cannot reach the Telegram Bot API")
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err + caplog.text
 
 
 def test_a_missing_token_is_exit_code_2(settings, engine, capfd):
-    assert run_bot(dataclasses.replace(settings, telegram_token=""), engine) == 2
+    assert exit_code_of(lambda: run_bot(dataclasses.replace(settings, telegram_token=""), engine)) == 2
     assert "TELEGRAM_BOT_TOKEN is not set" in capfd.readouterr().err
 
 

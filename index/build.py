@@ -57,9 +57,12 @@ class BuildReport:
     reused: int = 0
     seconds: float = 0.0
     full: bool = False
+    up_to_date: bool = False  # nothing to do: the serving build already matched the corpus
 
     def summary(self) -> str:
         """One line for people: what changed and how long it took."""
+        if self.up_to_date:
+            return f"already up to date: {self.articles} articles, {self.passages} passages"
         parts = [f"{self.articles} articles, {self.passages} passages"]
         for label, names in (("added", self.added), ("changed", self.changed), ("removed", self.removed)):
             if names:
@@ -77,8 +80,13 @@ def corpus_hashes(corpus_dir: Path) -> dict[str, str]:
 
 def is_stale(corpus_dir: Path, manifest: Manifest) -> bool:
     """True when the corpus files differ from those the build saw (indexed or skipped)."""
+    return differs(corpus_hashes(corpus_dir), manifest)
+
+
+def differs(hashes: dict[str, str], manifest: Manifest) -> bool:
+    """True when corpus files with these hashes are not what the build saw, or its rules are older."""
     seen = {key: entry.content_hash for key, entry in manifest.articles.items()} | manifest.skipped
-    return manifest.analysis_version != ANALYSIS_VERSION or corpus_hashes(corpus_dir) != seen
+    return manifest.analysis_version != ANALYSIS_VERSION or hashes != seen
 
 
 def _unique_articles(articles: list[Article], indexed: set[str]) -> tuple[list[Article], list[str]]:
@@ -129,11 +137,27 @@ def _split_or_reuse(
 def build_index(
     corpus_dir: Path, index_dir: Path, encoder: Encoder, full: bool = False, store: "QdrantPassages | None" = None
 ) -> BuildReport:
-    """Index the corpus into ``index_dir`` (and bring ``store`` in line); serialised with other builds by a lock."""
+    """Index the corpus into ``index_dir`` (and bring ``store`` in line); serialised with other builds by a lock.
+
+    Unless ``full``, nothing is built when the serving build already matches the corpus, as it
+    does when another process built it while this one waited for the lock.
+    """
     started = time.perf_counter()
     with BuildLock(index_dir):
         hashes = corpus_hashes(corpus_dir)
         previous = None if full else _previous_snapshot(index_dir, encoder)
+        if previous is not None and not differs(hashes, previous.manifest):
+            manifest = previous.manifest
+            logger.info("Index %s is already up to date", previous.build)
+            if store is not None:  # in line already, unless the store was set up after the build
+                store.sync(previous.passages, previous.embeddings, {k: e.content_hash for k, e in manifest.articles.items()})
+            return BuildReport(
+                build=previous.build,
+                articles=len(manifest.articles),
+                passages=manifest.passage_count,
+                reused=manifest.passage_count,
+                up_to_date=True,
+            )
         cache = {p.fingerprint: previous.embeddings[i] for i, p in enumerate(previous.passages)} if previous else {}
         indexed = set(previous.manifest.articles) if previous else set()
         articles, duplicates = _unique_articles(load_corpus(corpus_dir), indexed)

@@ -9,12 +9,15 @@ Layout of the index folder::
 
 A build writes a fresh folder and only then points ``CURRENT`` at it, so a
 reader never sees a half-written index and a killed build leaves the old
-one serving. ``load_snapshot`` checks the manifest and fails with a clear
+one serving. A reader holds a shared lock on its build's ``reading.lock``
+while it loads, and old builds are deleted only when nobody holds it, so a
+slow reader never finds the build it is loading deleted under it. ``load_snapshot`` checks the manifest and fails with a clear
 message when the index is missing, damaged or made by another model.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import fcntl
@@ -45,8 +48,9 @@ MANIFEST_FILE = "manifest.json"
 PASSAGES_FILE = "passages.jsonl"
 PEOPLE_FILE = "people.json"
 EMBEDDINGS_FILE = "embeddings.npy"
+READING_LOCK_FILE = "reading.lock"
 STAGING_PREFIX = "staging-"
-BUILDS_KEPT = 2  # the serving build and the one before, for readers still loading it
+BUILDS_KEPT = 2  # the serving build and the one before; older ones go once no reader holds them
 REBUILD_HINT = "run `summitbot index build`"
 LOCK_WAIT_MESSAGE = "Another build is running; waiting for it to finish"
 
@@ -209,13 +213,44 @@ def write_build(
 
 
 def _remove_old_builds(index_dir: Path, keep: str) -> None:
-    """Delete staging leftovers and all but the newest few builds."""
+    """Delete staging leftovers, and all but the newest few builds that no reader is loading."""
     root = builds_dir(index_dir)
     finished = sorted((p for p in root.iterdir() if not p.name.startswith(STAGING_PREFIX)), reverse=True)
-    stale = [p for p in finished if p.name != keep][BUILDS_KEPT - 1 :]
-    stale += [p for p in root.iterdir() if p.name.startswith(STAGING_PREFIX)]
-    for path in stale:
-        shutil.rmtree(path, ignore_errors=True)
+    for path in [p for p in finished if p.name != keep][BUILDS_KEPT - 1 :]:
+        _remove_unread(path)
+    for path in root.iterdir():
+        if path.name.startswith(STAGING_PREFIX):  # only builds hold the build lock, and we do
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _remove_unread(build: Path) -> None:
+    """Delete a build folder unless a reader holds its reading lock (a later build retries)."""
+    try:
+        handle = open(build / READING_LOCK_FILE, "a")  # builds older than reading locks get one
+    except FileNotFoundError:  # already gone
+        return
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            logger.debug("Keeping build %s: a reader is loading it", build.name)
+            return
+        shutil.rmtree(build, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def reading(folder: Path) -> Iterator[None]:
+    """Hold a build folder against deletion while it is read (a shared lock on its reading lock)."""
+    try:
+        handle = open(folder / READING_LOCK_FILE, "a")  # builds older than reading locks get one
+    except FileNotFoundError:
+        raise IndexCorruptError(f"build {folder.name} was removed while loading: {REBUILD_HINT}") from None
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def read_manifest(index_dir: Path) -> tuple[str, Manifest]:
@@ -223,13 +258,17 @@ def read_manifest(index_dir: Path) -> tuple[str, Manifest]:
     build = current_build(index_dir)
     if build is None:
         raise IndexMissingError(f"no index in {index_dir}: {REBUILD_HINT}")
+    return build, _read_build_manifest(index_dir, build)
+
+
+def _read_build_manifest(index_dir: Path, build: str) -> Manifest:
     try:
-        manifest = Manifest.from_json((builds_dir(index_dir) / build / MANIFEST_FILE).read_text(encoding="utf-8"))
+        return Manifest.from_json((builds_dir(index_dir) / build / MANIFEST_FILE).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise IndexCorruptError(f"the index in {index_dir} is incomplete (no manifest): {REBUILD_HINT}") from None
     except (ValueError, KeyError, TypeError) as exc:
         raise IndexCorruptError(f"the index manifest in {index_dir} is damaged ({exc}): {REBUILD_HINT}") from None
-    return build, manifest
+    return manifest
 
 
 def check_manifest(manifest: Manifest, model: str, dimension: int) -> None:
@@ -268,8 +307,16 @@ def _read_passages(path: Path) -> Iterator[Passage]:
 
 
 def load_snapshot(index_dir: Path, model: str, dimension: int) -> Snapshot:
-    """Load the serving build, checking its manifest and files."""
-    build, manifest = read_manifest(index_dir)
+    """Load the serving build, checking its manifest and files; the build is not deleted meanwhile."""
+    build = current_build(index_dir)
+    if build is None:
+        raise IndexMissingError(f"no index in {index_dir}: {REBUILD_HINT}")
+    with reading(builds_dir(index_dir) / build):
+        return _load_build(index_dir, build, model, dimension)
+
+
+def _load_build(index_dir: Path, build: str, model: str, dimension: int) -> Snapshot:
+    manifest = _read_build_manifest(index_dir, build)
     check_manifest(manifest, model, dimension)
     folder = builds_dir(index_dir) / build
     try:

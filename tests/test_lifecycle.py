@@ -15,8 +15,21 @@ import pytest
 from bot.conversation import Conversation
 from bot.engine import Engine
 from conftest import CountingEncoder
-from index.build import build_index
-from index.store import BUILDS_DIR, LOCK_WAIT_MESSAGE, STAGING_PREFIX, BuildLock, current_build, load_snapshot
+from index import live as live_module
+from index import store as store_module
+from index.build import BuildReport, build_index
+from index.live import FIRST_RETRY_SECONDS, LiveIndex
+from index.store import (
+    BUILDS_DIR,
+    BUILDS_KEPT,
+    LOCK_WAIT_MESSAGE,
+    STAGING_PREFIX,
+    BuildLock,
+    Snapshot,
+    builds_dir,
+    current_build,
+    load_snapshot,
+)
 from slow_build import STALLED
 
 HERE = Path(__file__).resolve().parent
@@ -128,3 +141,111 @@ def test_running_engine_swaps_in_new_builds_while_queries_run(tmp_path, corpus_c
     build_index(corpus_copy, index_dir, encoder)
     answer = engine.ask("Which harbour reopened after the dock strike?", Conversation())
     assert answer.hits[0].passage.article == "ports"
+
+
+def test_a_newer_build_that_fails_to_load_is_logged_once_and_retried_with_backoff(
+    tmp_path, corpus_copy, caplog, monkeypatch
+):
+    encoder = CountingEncoder()
+    index_dir = tmp_path / "index"
+    build_index(corpus_copy, index_dir, encoder)
+    now = [0.0]
+    live = LiveIndex(index_dir, encoder, clock=lambda: now[0])
+    serving = live.searcher().snapshot.build
+    (corpus_copy / "ports.md").write_text(PORTS, encoding="utf-8")
+    build_index(corpus_copy, index_dir, encoder)
+    (builds_dir(index_dir) / str(current_build(index_dir)) / "dense.faiss").write_bytes(b"damaged")
+    loads: list[str] = []
+    monkeypatch.setattr(live_module, "load_snapshot", lambda *args: loads.append("load") or load_snapshot(*args))
+    caplog.set_level(logging.DEBUG, logger="index.live")
+
+    for _ in range(50):
+        assert live.searcher().snapshot.build == serving  # the old build keeps answering
+    assert len(loads) == 1
+    assert len([record for record in caplog.records if record.levelno >= logging.WARNING]) == 1
+
+    now[0] += FIRST_RETRY_SECONDS  # the backoff ran out: one more try, then twice as long a wait
+    for _ in range(50):
+        live.searcher()
+    assert len(loads) == 2
+    now[0] += FIRST_RETRY_SECONDS
+    live.searcher()
+    assert len(loads) == 2
+    now[0] += FIRST_RETRY_SECONDS
+    live.searcher()
+    assert len(loads) == 3
+
+    (corpus_copy / "ports.md").write_text(PORTS.replace("long", "six-week"), encoding="utf-8")
+    build_index(corpus_copy, index_dir, encoder)  # a sound newer build is taken at once
+    assert live.searcher().snapshot.build == current_build(index_dir)
+    assert len([record for record in caplog.records if record.levelno >= logging.WARNING]) == 1
+
+
+def test_builds_started_together_on_a_changed_corpus_build_once(tmp_path, corpus_copy):
+    encoder = CountingEncoder()
+    index_dir = tmp_path / "index"
+    build_index(corpus_copy, index_dir, encoder)
+    (corpus_copy / "ports.md").write_text(PORTS, encoding="utf-8")
+    builders = 4
+    together = threading.Barrier(builders)
+    reports: list[BuildReport] = []
+
+    def build() -> None:
+        together.wait()
+        reports.append(build_index(corpus_copy, index_dir, encoder))
+
+    threads = [threading.Thread(target=build) for _ in range(builders)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=KILL_TIMEOUT)
+    assert len(reports) == builders
+    assert len({report.build for report in reports}) == 1  # one new build, served to all four
+    assert sorted(report.summary().startswith("already up to date") for report in reports) == [False, True, True, True]
+
+
+def test_a_slow_reader_keeps_its_build_across_several_quick_builds(tmp_path, corpus_copy, monkeypatch):
+    encoder = CountingEncoder()
+    index_dir = tmp_path / "index"
+    build_index(corpus_copy, index_dir, encoder)
+    first = current_build(index_dir)
+    reading_started, release = threading.Event(), threading.Event()
+    read_passages = store_module._read_passages
+
+    def slow_read(path: Path):  # type: ignore[no-untyped-def]
+        if threading.current_thread().name == "slow reader":
+            reading_started.set()
+            release.wait(KILL_TIMEOUT)
+        return read_passages(path)
+
+    monkeypatch.setattr(store_module, "_read_passages", slow_read)
+    loaded: list[object] = []
+    reader = threading.Thread(
+        name="slow reader",
+        target=lambda: loaded.append(_outcome(lambda: load_snapshot(index_dir, encoder.name, encoder.dimension))),
+    )
+    reader.start()
+    assert reading_started.wait(KILL_TIMEOUT)
+    for round_ in range(4):  # quick builds land while the reader is still reading the first
+        if round_ % 2 == 0:
+            (corpus_copy / "ports.md").write_text(PORTS, encoding="utf-8")
+        else:
+            (corpus_copy / "ports.md").unlink()
+        build_index(corpus_copy, index_dir, encoder)
+    release.set()
+    reader.join(timeout=KILL_TIMEOUT)
+    [snapshot] = loaded
+    assert isinstance(snapshot, Snapshot), snapshot
+    assert snapshot.build == first and len(snapshot.passages) == 16
+    (corpus_copy / "ports.md").write_text(PORTS, encoding="utf-8")
+    build_index(corpus_copy, index_dir, encoder)  # nobody reads the first build now: it goes
+    assert not (builds_dir(index_dir) / str(first)).exists()
+    assert len(list(builds_dir(index_dir).iterdir())) == BUILDS_KEPT
+
+
+def _outcome(action):  # type: ignore[no-untyped-def]
+    """What ``action`` returned, or the exception it raised."""
+    try:
+        return action()
+    except Exception as exc:  # the test looks at any failure
+        return exc

@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+import threading
+import weakref
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -24,8 +26,10 @@ from bot.overview import MORE_HINT, Overview, statement_text
 from bot.small_talk import Reply
 from index.language.sentences import sentence_spans
 from index.passages import Passage
+from index.store import Snapshot
 
 MESSAGE_LIMIT = MessageLimit.MAX_TEXT_LENGTH
+UTF16 = "utf-16-le"
 CALLBACK_DATA_LIMIT = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA
 PARAGRAPH_BREAK = "\n\n"
 HIGHLIGHT_TAG = "b"
@@ -212,12 +216,23 @@ class PassageRequest:
     paragraph: int
     highlighted: frozenset[int]
 
-    def find(self, passages: Iterable[Passage]) -> Passage | None:
-        """The passage among ``passages`` that was asked for, if it still exists."""
-        for passage in passages:
-            if passage.paragraph == self.paragraph and article_key(passage.article) == self.article_key:
-                return passage
-        return None
+
+
+_ARTICLE_KEYS: weakref.WeakKeyDictionary[Snapshot, dict[str, str]] = weakref.WeakKeyDictionary()
+_ARTICLE_KEYS_LOCK = threading.Lock()
+
+
+def find_passage(snapshot: Snapshot, request: PassageRequest) -> Passage | None:
+    """The passage a "Show passage" press asks for, if ``snapshot`` still has it.
+
+    Looked up by id: the article keys are hashed once per build, not once per press.
+    """
+    with _ARTICLE_KEYS_LOCK:
+        keys = _ARTICLE_KEYS.get(snapshot)
+        if keys is None:
+            keys = _ARTICLE_KEYS[snapshot] = {article_key(article): article for article in snapshot.manifest.articles}
+    article = keys.get(request.article_key)
+    return snapshot.passage(article, request.paragraph) if article is not None else None
 
 
 def parse_show_passage(data: str) -> PassageRequest | None:
@@ -269,8 +284,21 @@ def examples_keyboard(questions: Iterable[str]) -> InlineKeyboardMarkup | None:
 # --------------------------------------------------------------------------- splitting
 
 
+def utf16_length(text: str) -> int:
+    """Length in UTF-16 code units, how Telegram counts entity offsets (emoji and other non-BMP: 2)."""
+    return len(text.encode(UTF16, "surrogatepass")) // 2
+
+
+def utf16_prefix(text: str, units: int) -> str:
+    """The longest start of ``text`` within ``units`` UTF-16 code units, never half a character."""
+    encoded = text.encode(UTF16, "surrogatepass")[: 2 * units]
+    if encoded and 0xD800 <= int.from_bytes(encoded[-2:], "little") <= 0xDBFF:  # half a surrogate pair
+        encoded = encoded[:-2]
+    return encoded.decode(UTF16, "surrogatepass")
+
+
 def visible_length(text: str) -> int:
-    """Characters a user sees in HTML text: tags count 0, entities 1."""
+    """What a user sees of HTML text, in UTF-16 code units: tags count 0, entities as the character."""
     return sum(_token_width(token) for token in _HTML_TOKEN.findall(text))
 
 
@@ -278,12 +306,16 @@ def _token_width(token: str) -> int:
     if token.startswith("<") and token.endswith(">"):
         return 0
     if token.startswith("&") and token.endswith(";"):
-        return 1
-    return len(token)
+        return utf16_length(html.unescape(token))
+    return utf16_length(token)
 
 
 def split_html(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Split HTML into messages of at most ``limit`` visible characters.
+    """Split HTML into messages of at most ``limit`` visible UTF-16 code units.
+
+    Telegram's documentation gives the limit in characters and counts entity offsets in
+    UTF-16 code units; counting code units is the stricter reading, so an answer full of
+    emoji still fits.
 
     Cuts fall between paragraphs (blank lines outside any tag); a single
     paragraph longer than ``limit`` is cut between words (or, for a giant
@@ -362,8 +394,9 @@ def _split_paragraph(paragraph: str, limit: int) -> list[str]:
             if size:
                 cut()
             while width > limit:  # a word longer than a whole message: cut between characters
-                current.append(token[:limit])
-                token, width = token[limit:], width - limit
+                head = utf16_prefix(token, limit)
+                current.append(head)
+                token, width = token[len(head) :], width - utf16_length(head)
                 cut()
         current.append(token)
         size += width

@@ -59,6 +59,7 @@ from bot.render import (
     answer_keyboard,
     escape,
     examples_keyboard,
+    find_passage,
     parse_show_passage,
     render_answer,
     render_passage,
@@ -356,8 +357,8 @@ async def on_show_passage(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     request = parse_show_passage(query.data or "")
-    snapshot = await asyncio.to_thread(lambda: context.engine.snapshot)
-    passage = request.find(snapshot.passages) if request else None
+    engine = context.engine
+    passage = await asyncio.to_thread(lambda: find_passage(engine.snapshot, request)) if request else None
     if request is None or passage is None:
         await acknowledge(query, PASSAGE_GONE, show_alert=True)
         return

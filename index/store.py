@@ -104,7 +104,7 @@ class Manifest:
         return cls(**{**data, "articles": articles})
 
 
-@dataclass
+@dataclass(eq=False)  # one object per loaded build, compared (and hashed) by identity
 class Snapshot:
     """One loaded build: passages, people and both search indexes."""
 
@@ -115,6 +115,13 @@ class Snapshot:
     dense: DenseIndex
     lexical: LexicalIndex
     _directory: PeopleDirectory | None = dataclasses.field(default=None, repr=False)
+    _by_place: dict[tuple[str, int], Passage] | None = dataclasses.field(default=None, repr=False)
+
+    def passage(self, article: str, paragraph: int) -> Passage | None:
+        """The passage at ``paragraph`` of ``article``, if the build has it (a map made once per build)."""
+        if self._by_place is None:
+            self._by_place = {(p.article, p.paragraph): p for p in self.passages}
+        return self._by_place.get((article, paragraph))
 
     @property
     def people(self) -> PeopleDirectory:

@@ -1726,7 +1726,7 @@ class FakeBotApi:
         plain, entities = strip_message_text(plain, entities)
         if not plain and not allow_empty:
             raise ApiError(400, f"Bad Request: {label} is empty")
-        if len(plain) > limit:
+        if utf16_len(plain) > limit:  # counted like entity offsets, the stricter reading of the limit
             too_long = "message is too long" if field == "text" else "message caption is too long"
             raise ApiError(400, f"Bad Request: {too_long}")
         return raw, plain, entities

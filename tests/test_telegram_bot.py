@@ -56,6 +56,7 @@ from bot.telegram_app import (
 from bot.state import ChatState
 from conftest import CORPUS
 from fake_bot_api import FakeBotApi, parse_html
+from fake_bot_api import utf16_len as fake_utf16_len
 from index.corpus_admin import MAX_ARTICLE_BYTES
 from index.passages import Passage
 
@@ -728,7 +729,7 @@ def test_callback_data_fits_even_for_long_article_ids():
     data = show_passage_data(passage, [0, 2])
     assert len(data.encode()) <= InlineKeyboardButtonLimit.MAX_CALLBACK_DATA
     request = parse_show_passage(data)
-    assert request is not None and request.highlighted == {0, 2} and request.find([passage]) is passage
+    assert request is not None and request.highlighted == {0, 2} and request.paragraph == passage.paragraph
     assert request.article_key == article_key(passage.article)
     assert parse_show_passage("show:x:y:z") is None and parse_show_passage("more") is None
     long_question = "What did " + "very " * 20 + "important people say?"
@@ -800,3 +801,36 @@ def test_split_html_always_yields_valid_messages_that_fit(text: str, limit: int)
         assert len(plain) <= limit
     original, _ = parse_html(text)
     assert "".join(joined.split()) == "".join(original.split())
+
+
+def test_an_answer_full_of_emoji_is_delivered_whole(fake, settings, engine):
+    emoji_quote = "“" + " ".join(["🇹🇷🤝🇷🇺"] * 400) + "”"  # flags are pairs of characters outside the BMP
+
+    class EmojiAnswers:
+        """The real engine, but every quote is hundreds of emoji, over several messages."""
+
+        def ask(self, question: str, conversation: Conversation | None = None) -> Answer:
+            answer = engine.ask(question, conversation)
+            parts = [
+                dataclasses.replace(part, text=emoji_quote, passage=dataclasses.replace(part.passage, paragraph=100 + n))
+                for n, part in enumerate((answer.parts * 4)[:4])
+            ]
+            return dataclasses.replace(answer, parts=parts)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(engine, name)
+
+    replies = play(settings, EmojiAnswers(), fake, lambda bot: bot.send(TRUCE))
+    assert len(replies) >= 4 and ERROR_REPLY not in [reply["plain_text"] for reply in replies]
+    assert all(fake_utf16_len(reply["plain_text"]) <= MessageLimit.MAX_TEXT_LENGTH for reply in replies)
+    delivered = "".join(reply["plain_text"] for reply in replies)
+    assert delivered.count("🇹🇷🤝🇷🇺") == 4 * 400  # nothing lost at a cut
+    assert buttons(replies[-1])
+
+
+@pytest.mark.parametrize("word", ["🙂" * 5000, "a🙂" * 3000, "𝔸" * 4097])
+def test_a_giant_word_of_non_bmp_characters_is_cut_between_characters(word):
+    pieces = split_html(f"<b>{word}</b>")
+    assert all(visible_length(piece) <= MessageLimit.MAX_TEXT_LENGTH for piece in pieces)
+    assert all(fake_utf16_len(parse_html(piece)[0]) <= MessageLimit.MAX_TEXT_LENGTH for piece in pieces)
+    assert "".join(parse_html(piece)[0] for piece in pieces) == word

@@ -115,6 +115,7 @@ SETTING = re.compile(SETTING_BODY)
 SETTING_AT_END = re.compile(rf"\s+{SETTING_BODY}$")
 TRAILING_PREPOSITION = re.compile(r"\s+(?:about|of|for|to|with|on|in|at|from)$", re.IGNORECASE)
 
+SHOWN_KEPT = 100  # passages a conversation remembers having shown, for "More"
 
 @dataclass(frozen=True)
 class Turn:
@@ -150,7 +151,8 @@ class Conversation:
     def remember(self, turn: Turn) -> None:
         """Record a finished turn."""
         same_topic = turn.follow_up or (bool(turn.topic) and fold(turn.topic) == fold(self.topic))
-        self.shown = (self.shown + turn.shown) if turn.more else list(turn.shown)
+        # Bounded: after SHOWN_KEPT passages of "More", the oldest may be offered again.
+        self.shown = (self.shown + turn.shown)[-SHOWN_KEPT:] if turn.more else list(turn.shown)
         self.last_query = turn.query
         self.people = list(turn.people or turn.speakers[:1] or self.people)
         self.topic = turn.topic or (self.topic if turn.follow_up else "")

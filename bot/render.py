@@ -40,6 +40,9 @@ ARTICLE_KEY_CHARS = 10
 SHOW_PASSAGE = "show"
 MORE = "more"
 ASK = "ask"
+SOURCES = "sources"
+SOURCES_PER_PAGE = 20  # articles per /sources message
+MAX_PAGE_DIGITS = 7
 DATA_SEPARATOR = ":"
 
 WEB_LINK = re.compile(r"^https?://\S+$", re.IGNORECASE)  # Telegram refuses a message linking anything else
@@ -161,14 +164,37 @@ def answering_sentences(passage: Passage, parts: Iterable[AnswerPart]) -> list[i
 # --------------------------------------------------------------------------- other replies
 
 
-def render_sources(coverage: Sequence[tuple[str, str, int]]) -> str:
-    """Every indexed article: title, date and passage count."""
+def render_sources(coverage: Sequence[tuple[str, str, int]], page: int = 0) -> str:
+    """One page of the indexed articles (SOURCES_PER_PAGE of them): title, date and passage count."""
     if not coverage:
         return "No articles are indexed yet."
-    lines = [f"<b>Articles I know</b> ({len(coverage)}):"]
-    for title, date, passages in coverage:
+    first = page * SOURCES_PER_PAGE
+    shown = coverage[first : first + SOURCES_PER_PAGE]
+    if not shown:
+        return f"There are only {len(coverage)} articles: /sources lists them from the first."
+    span = f"{first + 1}–{first + len(shown)} of {len(coverage)}" if len(coverage) > len(shown) else str(len(coverage))
+    lines = [f"<b>Articles I know</b> ({span}):"]
+    for title, date, passages in shown:
         lines.append(f"• {escape(title)} — {human_date(date) or 'undated'}, {passages} passages")
     return "\n".join(lines)
+
+
+def sources_keyboard(count: int, page: int = 0) -> InlineKeyboardMarkup | None:
+    """A "More articles" button when articles remain after ``page``."""
+    if (page + 1) * SOURCES_PER_PAGE >= count:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton("More articles", callback_data=sources_data(page + 1))]])
+
+
+def sources_data(page: int) -> str:
+    """Callback data of the "More articles" button for ``page``."""
+    return f"{SOURCES}{DATA_SEPARATOR}{page}"
+
+
+def parse_sources_page(data: str) -> int | None:
+    """Decode :func:`sources_data`; None for anything malformed."""
+    prefix, _, page = data.partition(DATA_SEPARATOR)
+    return int(page) if prefix == SOURCES and page.isdigit() and len(page) < MAX_PAGE_DIGITS else None
 
 
 def render_welcome(coverage: Sequence[tuple[str, str, int]]) -> str:

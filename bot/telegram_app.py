@@ -56,6 +56,7 @@ from bot.render import (
     DATA_SEPARATOR,
     MORE,
     SHOW_PASSAGE,
+    SOURCES,
     answer_keyboard,
     escape,
     examples_keyboard,
@@ -63,7 +64,9 @@ from bot.render import (
     parse_show_passage,
     render_answer,
     render_passage,
+    parse_sources_page,
     render_sources,
+    sources_keyboard,
     render_welcome,
     split_html,
 )
@@ -318,8 +321,22 @@ async def help_command(update: Update, context: BotContext) -> None:
 
 
 async def sources(update: Update, context: BotContext) -> None:
-    """List the articles with dates and passage counts."""
-    await reply_html(update, render_sources(await asyncio.to_thread(context.engine.coverage)))
+    """List the articles with dates and passage counts, a page at a time."""
+    coverage = await asyncio.to_thread(context.engine.coverage)
+    await reply_html(update, render_sources(coverage), sources_keyboard(len(coverage)))
+
+
+async def on_sources_page(update: Update, context: BotContext) -> None:
+    """The "More articles" button under /sources: the next page."""
+    query = update.callback_query
+    assert query is not None
+    page = parse_sources_page(query.data or "")
+    if page is None:
+        await acknowledge(query, EXPIRED_BUTTON)
+        return
+    await acknowledge(query)
+    coverage = await asyncio.to_thread(context.engine.coverage)
+    await reply_html(update, render_sources(coverage, page), sources_keyboard(len(coverage), page))
 
 
 async def reset(update: Update, context: BotContext) -> None:
@@ -523,6 +540,7 @@ def build_application(settings: Settings, engine: Engine) -> Application:  # typ
     application.add_handler(CallbackQueryHandler(on_show_passage, pattern=f"^{SHOW_PASSAGE}{DATA_SEPARATOR}"))
     application.add_handler(CallbackQueryHandler(on_more, pattern=f"^{MORE}$"))
     application.add_handler(CallbackQueryHandler(on_example, pattern=f"^{ASK}{DATA_SEPARATOR}"))
+    application.add_handler(CallbackQueryHandler(on_sources_page, pattern=f"^{SOURCES}{DATA_SEPARATOR}"))
     application.add_handler(CallbackQueryHandler(on_stale_button))
     application.add_error_handler(on_error)
     return application

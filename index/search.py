@@ -32,6 +32,7 @@ CONTEXT_WEIGHT = 0.5
 SPEAKER_BONUS = 0.25
 CANDIDATES = 100
 QUERY_VECTORS_KEPT = 16
+SPEAKERS_KEPT = 64  # speakers whose passage mask and baseline relevance stay cached
 NO_PASSAGES = np.zeros(0, dtype=np.int64)
 RANKED_FIRST = 32  # hits ranked by a partial sort; callers rarely read further
 SPEAKER_ONLY_QUESTION = "What did {speaker} say?"  # the baseline a topic's gain is measured against
@@ -122,8 +123,9 @@ class HybridSearcher:
         # Per-snapshot facts that every query would otherwise recompute over all passages.
         self._follows = follows_in_article(snapshot.passages)
         self._speaks = speakers_index(snapshot.passages)
-        self._speaks_mask: dict[str, np.ndarray] = {}
-        self._speaker_only: dict[str, np.ndarray] = {}
+        # Per speaker asked about: bounded, since each costs memory in proportion to the corpus.
+        self.speaks_mask = functools.lru_cache(maxsize=SPEAKERS_KEPT)(self._speaks_mask)
+        self._speaker_only = functools.lru_cache(maxsize=SPEAKERS_KEPT)(self._speaker_only_relevance)
         # One turn may score its query more than once ("More", a speaker's topic check).
         self.query_vector = functools.lru_cache(maxsize=QUERY_VECTORS_KEPT)(self._encode_query)
         self._lexical = functools.lru_cache(maxsize=QUERY_VECTORS_KEPT)(self._lexical_scores)
@@ -140,13 +142,15 @@ class HybridSearcher:
         """Ids of the passages where ``speaker`` speaks (quoted or reported)."""
         return self._speaks.get(speaker, NO_PASSAGES)
 
-    def speaks_mask(self, speaker: str) -> np.ndarray:
-        """True for every passage where ``speaker`` speaks."""
-        if speaker not in self._speaks_mask:
-            mask = np.zeros(len(self.snapshot.passages), dtype=bool)
-            mask[self.speaks(speaker)] = True
-            self._speaks_mask[speaker] = mask
-        return self._speaks_mask[speaker]
+    def _speaks_mask(self, speaker: str) -> np.ndarray:
+        """True for every passage where ``speaker`` speaks (cached as ``speaks_mask``)."""
+        mask = np.zeros(len(self.snapshot.passages), dtype=bool)
+        mask[self.speaks(speaker)] = True
+        mask.flags.writeable = False  # shared by every use of the cached speaker
+        return mask
+
+    def _speaker_only_relevance(self, speaker: str) -> np.ndarray:
+        return self.relevance(SPEAKER_ONLY_QUESTION.format(speaker=speaker), self.speaks(speaker))
 
     def _position(self, passage_id: str) -> int | None:
         """Where a passage stands in this snapshot (None for one the snapshot lacks)."""
@@ -164,10 +168,7 @@ class HybridSearcher:
 
     def topic_gain(self, query: str, speaker: str) -> np.ndarray:
         """How much more relevant each of ``speaker``'s passages is to ``query`` than to "What did <speaker> say?"."""
-        own = self.speaks(speaker)
-        if speaker not in self._speaker_only:
-            self._speaker_only[speaker] = self.relevance(SPEAKER_ONLY_QUESTION.format(speaker=speaker), own)
-        return self.relevance(query, own) - self._speaker_only[speaker]
+        return self.relevance(query, self.speaks(speaker)) - self._speaker_only(speaker)
 
     def search(self, query: str, k: int = 5, speaker: str | None = None) -> list[Hit]:
         """The ``k`` best passages for ``query``; passages where ``speaker`` speaks get a bonus."""

@@ -18,7 +18,9 @@ from bot.conversation import Conversation
 
 logger = logging.getLogger(__name__)
 
-REMEMBERED_ANSWERS = 20  # answers per chat whose "More" button still continues them
+REMEMBERED_ANSWERS = 10  # answers per chat whose "More" button still continues them
+CHAT_TTL_SECONDS = 30 * 24 * 3600  # a chat untouched for a month starts afresh
+CHATS_KEPT = 20_000  # chats a local store keeps; the least recently active go first
 
 
 class StateUnavailableError(Exception):

@@ -5,7 +5,9 @@ temporary file and ``os.replace`` (mode 0600: conversations are private), in a
 worker thread, so the event loop never waits on the disk and a crash never
 leaves half a file. Writes coalesce: while one is running, later changes wait
 and go out together in the next. A file that is not readable JSON state is
-logged, moved aside (``….damaged``) and replaced by an empty state.
+logged, moved aside (``….damaged``) and replaced by an empty state. The file keeps the
+CHATS_KEPT most recently active chats, none idle for over CHAT_TTL_SECONDS (counted from
+this process's start for chats saved before it), so neither it nor memory grows without end.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ import asyncio
 import json
 import logging
 import os
+import time
 import uuid
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from bot.state.base import ChatState, ChatStates
+from bot.state.base import CHAT_TTL_SECONDS, CHATS_KEPT, ChatState, ChatStates
 
 logger = logging.getLogger(__name__)
 
@@ -71,11 +74,13 @@ def _write_chats(path: Path, chats: dict[str, Any]) -> None:
 class FileChatStates(ChatStates):
     """Every chat's state in one JSON file, read once at start and rewritten on change."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._chats = _read_chats(path)
+        self._clock = clock
+        self._chats: OrderedDict[str, Any] = OrderedDict(_read_chats(path))  # least recently saved first
+        self._saved_at = dict.fromkeys(self._chats, clock())
         self._seen_updates: OrderedDict[int, None] = OrderedDict()
         self._write_lock: asyncio.Lock | None = None
         self._changes = 0
@@ -87,9 +92,19 @@ class FileChatStates(ChatStates):
 
     async def save(self, chat_id: int, state: ChatState) -> None:
         """Record the chat's state and write the file (once for changes that arrive meanwhile)."""
-        self._chats[str(chat_id)] = state.to_data()
+        key, now = str(chat_id), self._clock()
+        self._chats[key] = state.to_data()
+        self._chats.move_to_end(key)
+        self._saved_at[key] = now
+        self._forget_old(now)
         self._changes += 1
         await self._write(self._changes)
+
+    def _forget_old(self, now: float) -> None:
+        """Drop the least recently active chats beyond CHATS_KEPT, and any idle for over CHAT_TTL_SECONDS."""
+        while len(self._chats) > CHATS_KEPT or now - self._saved_at[next(iter(self._chats))] > CHAT_TTL_SECONDS:
+            old, _ = self._chats.popitem(last=False)
+            del self._saved_at[old]
 
     async def _write(self, change: int) -> None:
         if self._write_lock is None:

@@ -18,11 +18,10 @@ from collections.abc import AsyncIterator
 import redis.asyncio as redis
 from redis.exceptions import LockError, RedisError
 
-from bot.state.base import ChatState, ChatStates, StateUnavailableError
+from bot.state.base import CHAT_TTL_SECONDS, ChatState, ChatStates, StateUnavailableError
 
 logger = logging.getLogger(__name__)
 
-CHAT_TTL_SECONDS = 30 * 24 * 3600  # a chat untouched for a month starts afresh
 LOCK_SECONDS = 120.0  # a replica that dies holding a chat's lock frees it after this
 LOCK_WAIT_SECONDS = 150.0  # longer than LOCK_SECONDS: a dead holder's lock always frees in time
 LOCK_POLL_SECONDS = 0.02

@@ -47,3 +47,7 @@ class SentenceMeanEncoder:
             mean = np.mean([self._cache[sentence] for sentence in sentences], axis=0)
             vectors[row] = mean / np.linalg.norm(mean)
         return vectors
+
+    def encode_questions(self, texts: list[str]) -> np.ndarray:
+        """Questions the same way as passages."""
+        return self.encode(texts)

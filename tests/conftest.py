@@ -58,6 +58,9 @@ class CountingEncoder:
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.where(norms == 0, 1, norms)
 
+    def encode_questions(self, texts: list[str]) -> np.ndarray:
+        return self.encode(texts)
+
 
 @pytest.fixture(scope="session")
 def encoder():

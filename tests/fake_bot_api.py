@@ -71,12 +71,13 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import PurePosixPath
 from types import TracebackType
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 JsonDict = dict[str, Any]
 ChatKey = int | str
 PauseMode = Literal["refuse", "bad_gateway"]
+T = TypeVar("T")
 ApiMethod = Callable[[JsonDict, "dict[str, UploadedFile]"], Any]
 
 # --------------------------------------------------------------------------- #
@@ -254,6 +255,32 @@ class _DropConnectionError(Exception):
 # --------------------------------------------------------------------------- #
 # Text helpers: UTF-16 offsets, HTML parsing, entity detection
 # --------------------------------------------------------------------------- #
+
+
+async def _in_own_thread(wait: Callable[..., T], *args: Any) -> T:
+    """Run a blocking wait in a thread of its own and await it.
+
+    Not ``asyncio.to_thread``: many waits at once would fill the loop's default executor
+    (a handful of threads on a small machine), the same one the bot under test runs its
+    engine in, and the bot could never answer what the waits wait for.
+    """
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[T] = loop.create_future()
+
+    def settle(outcome: Callable[[], None]) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop closed first: nobody is waiting any more
+            loop.call_soon_threadsafe(outcome)
+
+    def run() -> None:
+        try:
+            result = wait(*args)
+        except BaseException as exc:  # handed to the awaiting coroutine
+            settle(lambda: done.done() or done.set_exception(exc))
+        else:
+            settle(lambda: done.done() or done.set_result(result))
+
+    threading.Thread(target=run, name="fake-bot-api-wait", daemon=True).start()
+    return await done
 
 
 def utf16_len(text: str) -> int:
@@ -1286,7 +1313,7 @@ class FakeBotApi:
         self, chat_id: ChatKey, count: int = 1, timeout: float = DEFAULT_WAIT_TIMEOUT
     ) -> list[JsonDict]:
         """Awaitable :meth:`wait_for_messages` that does not block the loop."""
-        return await asyncio.to_thread(self.wait_for_messages, chat_id, count, timeout)
+        return await _in_own_thread(self.wait_for_messages, chat_id, count, timeout)
 
     def wait_for_calls(
         self, method: str, count: int = 1, timeout: float = DEFAULT_WAIT_TIMEOUT
@@ -1310,7 +1337,7 @@ class FakeBotApi:
         self, method: str, count: int = 1, timeout: float = DEFAULT_WAIT_TIMEOUT
     ) -> list[JsonDict]:
         """Awaitable :meth:`wait_for_calls`."""
-        return await asyncio.to_thread(self.wait_for_calls, method, count, timeout)
+        return await _in_own_thread(self.wait_for_calls, method, count, timeout)
 
     def wait_until(self, condition: Callable[[], object], timeout: float = DEFAULT_WAIT_TIMEOUT) -> bool:
         """Block until ``condition()`` is true, checked whenever the emulator's state changes or
@@ -1333,7 +1360,7 @@ class FakeBotApi:
 
     async def wait_for_delivery_async(self, timeout: float = DEFAULT_WAIT_TIMEOUT) -> None:
         """Awaitable :meth:`wait_for_delivery`."""
-        await asyncio.to_thread(self.wait_for_delivery, timeout)
+        await _in_own_thread(self.wait_for_delivery, timeout)
 
     # ------------------------------------------------------- state helpers
 

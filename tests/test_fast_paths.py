@@ -199,10 +199,68 @@ def test_the_partial_ranking_orders_as_a_full_stable_sort():
 
 
 def test_a_damaged_export_is_made_again(tmp_path, encoder):
-    from index.encoder import ONNX_FILE, ONNX_MIN_AGREEMENT, OnnxEncoder
+    from index.encoder import ONNX_MIN_AGREEMENT, OnnxEncoder, export_file
 
-    (tmp_path / ONNX_FILE).write_bytes(b"not a model: a disk filled up, or someone edited it")
+    export_file(tmp_path).write_bytes(b"not a model: a disk filled up, or someone edited it")
     question = "What did Putin say about the truce?"
     vector = OnnxEncoder.from_cache(tmp_path).encode([question])[0]
     assert float(vector @ encoder.encode([question])[0]) >= ONNX_MIN_AGREEMENT
-    assert (tmp_path / ONNX_FILE).stat().st_size > 1_000_000
+    assert export_file(tmp_path).stat().st_size > 1_000_000
+
+
+LATAKIA = "---\ntitle: Ports Reopen\ndate: 2019-03-04\n---\n\nThe harbour of Latakia reopened after a long dock strike.\n"
+
+
+def test_a_small_build_embeds_its_passages_with_the_reference_not_onnx(tmp_path, corpus_copy, monkeypatch):
+    """The README's promise: passages always by sentence-transformers, questions through ONNX."""
+    import index.encoder as encoder_module
+    from conftest import CountingEncoder
+    from index.build import build_index
+    from index.encoder import DIMENSION, MODEL_NAME, QUERY_BATCH_MAX, QuestionsThroughOnnx
+    from index.search import HybridSearcher
+    from index.store import load_snapshot
+
+    class Reference(CountingEncoder):
+        name, dimension = MODEL_NAME, DIMENSION
+
+    reference = Reference()
+    through_onnx: list[list[str]] = []
+    monkeypatch.setattr(encoder_module, "start_export", lambda model_file: None)  # no export needed here
+    monkeypatch.setattr(
+        encoder_module.OnnxEncoder, "encode", lambda self, texts: through_onnx.append(texts) or reference.encode(texts)
+    )
+    encoder = QuestionsThroughOnnx(reference, tmp_path / "onnx")
+    index_dir = tmp_path / "index"
+    build_index(corpus_copy, index_dir, encoder)
+    (corpus_copy / "ports.md").write_text(LATAKIA, encoding="utf-8")
+    report = build_index(corpus_copy, index_dir, encoder)
+    assert 0 < report.embedded <= QUERY_BATCH_MAX
+    assert through_onnx == []
+    assert any("harbour of Latakia" in text for text in reference.texts[-report.embedded :])
+    HybridSearcher(load_snapshot(index_dir, MODEL_NAME, DIMENSION), encoder).search("Which harbour reopened?")
+    assert through_onnx == [["Which harbour reopened?"]]
+
+
+def test_an_export_of_another_model_version_is_never_used(tmp_path, monkeypatch):
+    import index.encoder as encoder_module
+    from index.encoder import OnnxEncoder, export_file
+
+    class Export:
+        """Stands in for the export's child process: writes the model file and succeeds."""
+
+        returncode = 0
+
+        def __init__(self, command: list[str], **kwargs: object) -> None:
+            Path(command[-1]).write_bytes(b"exported from the installed version")
+
+        def communicate(self) -> tuple[str, str]:
+            return "", ""
+
+    monkeypatch.setattr(encoder_module.subprocess, "Popen", Export)
+    monkeypatch.setattr(encoder_module, "model_version", lambda: "0.1.0")
+    old = export_file(tmp_path)
+    old.write_bytes(b"exported from the old version")
+    monkeypatch.setattr(encoder_module, "model_version", lambda: "0.2.0")  # the model package was upgraded
+    encoder = OnnxEncoder.from_cache(tmp_path)
+    assert encoder.model_file != old and not old.exists()
+    assert encoder.model_file.read_bytes() == b"exported from the installed version"

@@ -83,12 +83,19 @@ def onnx_export(tmp_path_factory, encoder) -> Path:
 @pytest.fixture
 def default_index_dir(tmp_path, onnx_export) -> Path:
     """An empty index folder for the product's default encoder, its ONNX export already made."""
-    from index.encoder import ONNX_CACHE_DIR, ONNX_FILE
+    from index.encoder import ONNX_CACHE_DIR
 
     index_dir = tmp_path / "index"
-    (index_dir / ONNX_CACHE_DIR).mkdir(parents=True)
-    shutil.copy(onnx_export / ONNX_FILE, index_dir / ONNX_CACHE_DIR / ONNX_FILE)
+    copy_export(onnx_export, index_dir / ONNX_CACHE_DIR)
     return index_dir
+
+
+def copy_export(source: Path, target: Path) -> None:
+    """Put the ONNX export made in ``source`` into the export folder ``target``."""
+    from index.encoder import export_file
+
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy(export_file(source), export_file(target))
 
 
 @pytest.fixture(scope="session")
@@ -98,6 +105,17 @@ def seed_index(tmp_path_factory, encoder) -> Path:
 
     index_dir = tmp_path_factory.mktemp("seed-index")
     build_index(CORPUS, index_dir, encoder)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def onnx_index(tmp_path_factory, seed_index, onnx_export) -> Path:
+    """The seed index with the ONNX export the product's default encoder answers through."""
+    from index.encoder import ONNX_CACHE_DIR
+
+    index_dir = tmp_path_factory.mktemp("onnx-index") / "index"
+    shutil.copytree(seed_index, index_dir)
+    copy_export(onnx_export, index_dir / ONNX_CACHE_DIR)
     return index_dir
 
 

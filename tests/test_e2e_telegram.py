@@ -10,7 +10,6 @@ shutdown and that the token appears nowhere in its output.
 from __future__ import annotations
 
 import contextlib
-import os
 import json
 import shutil
 import signal
@@ -25,7 +24,7 @@ from typing import Any
 import pytest
 
 from bot.conversation import Conversation
-from conftest import CORPUS, REPO
+from conftest import CORPUS, bot_environment
 from fake_bot_api import FakeBotApi
 
 pytestmark = pytest.mark.e2e
@@ -86,22 +85,7 @@ def running_bot(root: Path, corpus: Path, index: Path, **env_extra: str) -> Iter
     """``summitbot run`` against a new fake Bot API, serving ``corpus`` and ``index``; stopped afterwards."""
     stdout, stderr = root / "stdout.log", root / "stderr.log"
     with FakeBotApi() as fake:
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith(("SUMMITBOT_", "TELEGRAM_"))
-        }
-        env.update(
-            HF_HUB_OFFLINE="1",
-            PYTHONPATH=str(REPO),
-            TELEGRAM_BOT_TOKEN=fake.token,
-            TELEGRAM_BASE_URL=fake.base_url,
-            TELEGRAM_BASE_FILE_URL=fake.base_file_url,
-            SUMMITBOT_CORPUS_DIR=str(corpus),
-            SUMMITBOT_INDEX_DIR=str(index),
-            SUMMITBOT_ADMIN_IDS=str(ADMIN),
-            **env_extra,
-        )
+        env = bot_environment(corpus, index, fake, SUMMITBOT_ADMIN_IDS=str(ADMIN), **env_extra)
         with stdout.open("wb") as out, stderr.open("wb") as err:
             process = subprocess.Popen(
                 [sys.executable, "-m", "bot.cli", "--verbose", "run"], cwd=root, env=env, stdout=out, stderr=err
@@ -122,12 +106,12 @@ def running_bot(root: Path, corpus: Path, index: Path, **env_extra: str) -> Iter
 
 
 @pytest.fixture(scope="module")
-def live_bot(tmp_path_factory: pytest.TempPathFactory, seed_index: Path) -> Iterator[LiveBot]:
+def live_bot(tmp_path_factory: pytest.TempPathFactory, onnx_index: Path) -> Iterator[LiveBot]:
     """Start the fake Bot API and ``summitbot run`` against it; stop both afterwards."""
     root = tmp_path_factory.mktemp("e2e-bot")
     corpus, index = root / "corpus", root / "index"
     shutil.copytree(CORPUS, corpus)
-    shutil.copytree(seed_index, index)
+    shutil.copytree(onnx_index, index)
     with running_bot(root, corpus, index) as bot:
         yield bot
 

@@ -264,3 +264,13 @@ def test_an_export_of_another_model_version_is_never_used(tmp_path, monkeypatch)
     encoder = OnnxEncoder.from_cache(tmp_path)
     assert encoder.model_file != old and not old.exists()
     assert encoder.model_file.read_bytes() == b"exported from the installed version"
+
+
+def test_a_build_that_only_removes_an_article_embeds_nothing_and_succeeds(tmp_path, corpus_copy, encoder):
+    from index.build import build_index
+
+    (corpus_copy / "ports.md").write_text(LATAKIA, encoding="utf-8")
+    build_index(corpus_copy, tmp_path, encoder)
+    (corpus_copy / "ports.md").unlink()
+    report = build_index(corpus_copy, tmp_path, encoder)  # no new passages: the reference is asked for none
+    assert report.removed == ["ports"] and report.embedded == 0

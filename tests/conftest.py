@@ -62,6 +62,22 @@ class CountingEncoder:
         return self.encode(texts)
 
 
+def bot_environment(corpus: Path, index: Path, fake, **settings: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The environment of a ``summitbot`` process with default settings, on this corpus, index and emulator."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("SUMMITBOT_", "TELEGRAM_"))}
+    env.update(
+        HF_HUB_OFFLINE="1",
+        PYTHONPATH=os.pathsep.join([str(REPO), str(REPO / "tests")]),
+        TELEGRAM_BOT_TOKEN=fake.token,
+        TELEGRAM_BASE_URL=fake.base_url,
+        TELEGRAM_BASE_FILE_URL=fake.base_file_url,
+        SUMMITBOT_CORPUS_DIR=str(corpus),
+        SUMMITBOT_INDEX_DIR=str(index),
+        **settings,
+    )
+    return env
+
+
 @pytest.fixture(scope="session")
 def encoder():
     """The real sentence-transformers encoder, loaded once per test session."""

@@ -12,7 +12,6 @@ build holds: the text of that paragraph of that article, exactly.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from typing import Any
 import pytest
 
 from bot.errors import ERROR_REPLY
-from conftest import CORPUS, DATA, REPO
+from conftest import CORPUS, DATA, bot_environment
 from fake_bot_api import FakeBotApi
 from index.articles import load_corpus
 from index.passages import split_passages
@@ -42,22 +41,6 @@ TURNS = [TRUCE, "And Erdogan?", "What did Halvorsen say about the mackerel?"]
 TRUCE_WORDS = "no representatives of the armed opposition"
 
 
-def environment(corpus: Path, index: Path, fake: FakeBotApi, state: Path) -> dict[str, str]:
-    """Default settings, pointed at this test's corpus, index and emulator."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("SUMMITBOT_", "TELEGRAM_"))}
-    env.update(
-        HF_HUB_OFFLINE="1",
-        PYTHONPATH=os.pathsep.join([str(REPO), str(HERE)]),
-        TELEGRAM_BOT_TOKEN=fake.token,
-        TELEGRAM_BASE_URL=fake.base_url,
-        TELEGRAM_BASE_FILE_URL=fake.base_file_url,
-        SUMMITBOT_CORPUS_DIR=str(corpus),
-        SUMMITBOT_INDEX_DIR=str(index),
-        SUMMITBOT_STATE_FILE=str(state),
-    )
-    return env
-
-
 def complete_passages() -> set[tuple[str, int, str]]:
     """Every (article, paragraph, text) a complete build can hold, with or without the churned article."""
     articles = load_corpus(CORPUS) + [a for a in load_corpus(DATA) if a.id == CHURNED.stem]
@@ -71,7 +54,7 @@ def test_questions_never_fail_while_articles_come_and_go(tmp_path, onnx_index):
     cli_runs: list[subprocess.CompletedProcess[str]] = []
     bot_replies: list[tuple[str, list[dict[str, Any]]]] = []
     with FakeBotApi() as fake:
-        env = environment(corpus, index, fake, tmp_path / "conversations.pickle")
+        env = bot_environment(corpus, index, fake, SUMMITBOT_STATE_FILE=str(tmp_path / "conversations.pickle"))
         bot_log = tmp_path / "bot.log"
         with bot_log.open("wb") as log:
             bot = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env, stdout=log, stderr=log)

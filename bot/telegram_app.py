@@ -62,12 +62,12 @@ from bot.render import (
     examples_keyboard,
     find_passage,
     parse_show_passage,
+    parse_sources_page,
     render_answer,
     render_passage,
-    parse_sources_page,
     render_sources,
-    sources_keyboard,
     render_welcome,
+    sources_keyboard,
     split_html,
 )
 from bot.settings import Settings

@@ -3,13 +3,12 @@
 Run: ``python -m benchmarks.loop_block [--chats 10000] [--busy 20] [--rounds 10]``. First
 ``--chats`` chats each get an answer (so the saved state is that big), then ``--busy``
 chats at once ask, press "More" and press "Show passage" ``--rounds`` times with the
-product's engine and encoder, while the state is saved every ``SAVE_EVERY_SECONDS``
-(PTB saves every 5 s). A probe task sleeps ``TICK_SECONDS`` again and again; how late it
+product's engine and encoder; every turn saves the chat, and the JSON state store
+rewrites its whole file in a worker thread. A probe task sleeps ``TICK_SECONDS`` again and again; how late it
 wakes is how long something held the loop (the same probe on an idle loop gives the
 machine's own noise; engine threads competing for the GIL count as blocking too). Replies are recorded instead of sent
 (``benchmarks.offline_bot``). For comparison, the same run measures how long writing
-the state synchronously on the loop would take, as PTB's own PicklePersistence does once
-per changed chat. Writes ``benchmarks/results/loop_block.json``.
+the state file synchronously on the loop would take. Writes ``benchmarks/results/loop_block.json``.
 """
 
 from __future__ import annotations
@@ -29,7 +28,8 @@ from benchmarks.bot_latency import DEFAULT_CORPUS, emulator_settings, quiet_logg
 from benchmarks.measure import machine
 from benchmarks.offline_bot import CONVERSATION, MemoEngine, press_update, recorded_replies, text_update
 from bot.render import show_passage_data
-from bot.telegram_app import ENGINE_KEY, build_application
+from bot.state.file_store import write_private_atomically
+from bot.telegram_app import ENGINE_KEY, STATES_KEY, build_application
 from tests.fake_bot_api import FakeBotApi
 
 HERE = Path(__file__).parent
@@ -39,7 +39,6 @@ BUSY_CHATS = 20
 ROUNDS = 10
 FIRST_CHAT_ID = 6_000_000
 TICK_SECONDS = 0.001
-SAVE_EVERY_SECONDS = 0.25
 IDLE_SECONDS = 2.0
 QUESTION = "What did Erdogan say about the ceasefire?"
 MILLISECONDS = 1000
@@ -53,20 +52,12 @@ async def probe(lags: list[float], stop: asyncio.Event) -> None:
         lags.append(time.perf_counter() - asked - TICK_SECONDS)
 
 
-async def save_often(application: Any, stop: asyncio.Event, saves: list[int]) -> None:
-    """Save the state far more often than PTB would, so saving is always part of the load."""
-    while not stop.is_set():
-        await application.update_persistence()
-        saves.append(1)
-        await asyncio.sleep(SAVE_EVERY_SECONDS)
-
-
 async def busy_chat(application: Any, chat: int, rounds: int, engine: Any) -> None:
     """Ask, press "More", press "Show passage" on the answer, ``rounds`` times."""
     bot = application.bot
     for _ in range(rounds):
         await application.process_update(Update.de_json(text_update(chat, QUESTION), bot))
-        answer_id = max(application.chat_data[chat]["answers"])
+        answer_id = max((await application.bot_data[STATES_KEY].load(chat)).answers)
         await application.process_update(Update.de_json(press_update(chat, answer_id, "more"), bot))
         passage = (await asyncio.to_thread(engine.ask, QUESTION)).parts[0].passage
         show = show_passage_data(passage, [0])
@@ -81,13 +72,12 @@ async def measure(settings: Any, engine: Any, chats: int, busy: int, rounds: int
             for number in range(chats):
                 update = text_update(FIRST_CHAT_ID + number, CONVERSATION[0])
                 await application.process_update(Update.de_json(update, application.bot))
-            await application.update_persistence()
-            await application.persistence.flush()
             application.bot_data[ENGINE_KEY] = engine  # the measured part uses the engine itself
-            state = application.persistence._state()
+            state_file = settings.conversation_state_file
+            saved = state_file.read_text(encoding="utf-8")
             started = time.perf_counter()
-            application.persistence._write(state)  # what a save on the loop would block it for
-            synchronous_save = time.perf_counter() - started
+            write_private_atomically(state_file, json.dumps(json.loads(saved), ensure_ascii=False))
+            synchronous_save = time.perf_counter() - started  # what a save on the loop would block it for
             idle: list[float] = []  # the same probe with nothing else to do: the machine's own noise
             stop = asyncio.Event()
             idling = asyncio.create_task(probe(idle, stop))
@@ -95,21 +85,19 @@ async def measure(settings: Any, engine: Any, chats: int, busy: int, rounds: int
             stop.set()
             await idling
             lags: list[float] = []
-            saves: list[int] = []
             stop = asyncio.Event()
-            watchers = [asyncio.create_task(probe(lags, stop)), asyncio.create_task(save_often(application, stop, saves))]
+            watcher = asyncio.create_task(probe(lags, stop))
             started = time.perf_counter()
             await asyncio.gather(*(busy_chat(application, 1 + n, rounds, engine) for n in range(busy)))
             seconds = time.perf_counter() - started
             stop.set()
-            await asyncio.gather(*watchers)
+            await watcher
     lag_ms = np.array(lags) * MILLISECONDS
     return {
         "chats_in_state": chats,
         "busy_chats": busy,
         "presses_and_questions": busy * rounds * 3,
         "messages_recorded": recorder.sent,
-        "saves_during_load": len(saves),
         "seconds": round(seconds, 1),
         "loop_longest_block_ms": round(float(lag_ms.max()), 2),
         "loop_p99_block_ms": round(float(np.percentile(lag_ms, 99)), 2),

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -36,6 +35,7 @@ from bot.settings import DEFAULT_FEED_INTERVAL_SECONDS, Settings
 from index.sources.html import extract_page
 from index.sources.links import LinkAdder, page_text
 from index.sources.web import Fetcher, FetchPolicy
+from tests.bot_process import bot_environment
 from tests.fake_bot_api import FakeBotApi
 from tests.news_site import ARTICLE_PAGES, NewsSite, page_truth
 
@@ -158,15 +158,10 @@ def end_to_end_latency(site: NewsSite, scratch: Path) -> dict[str, Any]:
     corpus, index = scratch / "e2e-corpus", scratch / "e2e-index"
     shutil.copytree(REPO / "corpus", corpus)
     with FakeBotApi() as fake:
-        env = {key: value for key, value in os.environ.items() if not key.startswith(("SUMMITBOT_", "TELEGRAM_"))}
-        env.update(
-            HF_HUB_OFFLINE="1",
-            PYTHONPATH=str(REPO),
-            TELEGRAM_BOT_TOKEN=fake.token,
-            TELEGRAM_BASE_URL=fake.base_url,
-            TELEGRAM_BASE_FILE_URL=fake.base_file_url,
-            SUMMITBOT_CORPUS_DIR=str(corpus),
-            SUMMITBOT_INDEX_DIR=str(index),
+        env = bot_environment(
+            corpus,
+            index,
+            fake,
             SUMMITBOT_ADMIN_IDS=str(ADMIN),
             SUMMITBOT_FETCH_ALLOW_PRIVATE="1",
             SUMMITBOT_FEED_INTERVAL=E2E_INTERVAL,

@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot_process import bot_environment  # noqa: F401  (tests import it from here)
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 REPO = Path(__file__).resolve().parent.parent
@@ -60,22 +62,6 @@ class CountingEncoder:
 
     def encode_questions(self, texts: list[str]) -> np.ndarray:
         return self.encode(texts)
-
-
-def bot_environment(corpus: Path, index: Path, fake, **settings: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """The environment of a ``summitbot`` process with default settings, on this corpus, index and emulator."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("SUMMITBOT_", "TELEGRAM_"))}
-    env.update(
-        HF_HUB_OFFLINE="1",
-        PYTHONPATH=os.pathsep.join([str(REPO), str(REPO / "tests")]),
-        TELEGRAM_BOT_TOKEN=fake.token,
-        TELEGRAM_BASE_URL=fake.base_url,
-        TELEGRAM_BASE_FILE_URL=fake.base_file_url,
-        SUMMITBOT_CORPUS_DIR=str(corpus),
-        SUMMITBOT_INDEX_DIR=str(index),
-        **settings,
-    )
-    return env
 
 
 @pytest.fixture(scope="session")

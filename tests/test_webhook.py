@@ -10,7 +10,6 @@ module (each loads the model: ~10 s).
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
@@ -28,7 +27,7 @@ import pytest
 from bot.conversation import Conversation
 from bot.settings import Settings
 from bot.webhook import HEALTH_PATH, SECRET_HEADER
-from conftest import CORPUS, REPO
+from conftest import CORPUS, bot_environment
 from fake_bot_api import FakeBotApi
 from redis_server import LOOPBACK, RedisServer, _free_port
 
@@ -92,17 +91,8 @@ def deployment(tmp_path_factory: pytest.TempPathFactory, seed_index: Path) -> It
     shutil.copytree(seed_index, index)
     redis = RedisServer(root)
     with FakeBotApi() as fake:
-        env = {key: value for key, value in os.environ.items() if not key.startswith(("SUMMITBOT_", "TELEGRAM_"))}
-        env.update(
-            HF_HUB_OFFLINE="1",
-            PYTHONPATH=str(REPO),
-            TELEGRAM_BOT_TOKEN=fake.token,
-            TELEGRAM_BASE_URL=fake.base_url,
-            TELEGRAM_BASE_FILE_URL=fake.base_file_url,
-            SUMMITBOT_CORPUS_DIR=str(corpus),
-            SUMMITBOT_INDEX_DIR=str(index),
-            SUMMITBOT_REDIS_URL=redis.url,
-            SUMMITBOT_WEBHOOK_URL=PUBLIC_URL,
+        env = bot_environment(
+            corpus, index, fake, SUMMITBOT_REDIS_URL=redis.url, SUMMITBOT_WEBHOOK_URL=PUBLIC_URL
         )
         replicas = []
         for number in range(REPLICAS):

@@ -23,7 +23,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from bot.question import NOUN_PHRASE, QUANTITY, QuestionAnalysis, gives, place_in, proper_things
+from bot.question import AUXILIARY_VERBS, NOUN_PHRASE, QUANTITY, QuestionAnalysis, gives, place_in, proper_things
 from index.language.directory import PeopleDirectory
 from index.lexical import tokenize
 from index.passages import Passage
@@ -56,7 +56,7 @@ CLOCK_EXPRESSION = re.compile(
     re.I,
 )
 YES_NO_QUESTION = re.compile(
-    r"^\s*(?:did|does|do|is|are|was|were|has|have|had|can|could|will|would|should)\b(?!\s+(?:you|i)\b)", re.I
+    rf"^\s*(?:{AUXILIARY_VERBS})\b(?!\s+(?:you|i)\b)", re.I
 )
 # Words a question uses for the kind of answer or for any event, which no article needs to write.
 QUESTION_FRAME_WORDS = frozenset(

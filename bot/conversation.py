@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 from bot.events import EVENT_NOUNS, SETTING_PREPOSITIONS, YEAR_TEXT
 from bot.question import (
+    AUXILIARY_VERBS,
     QUESTION_OPENERS,
     WHO_SAID,
     about_topic,
@@ -91,11 +92,11 @@ SAID_THAT = re.compile(
 )
 WH_WITH_AUXILIARY = re.compile(
     r"^(?:what|where|when|how|which\s+\w+|who)\s+"
-    r"(?P<aux>did|does|do|is|was|are|were|has|have|had|can|could|will|would|should)\s+(?P<rest>.+)$",
+    rf"(?P<aux>{AUXILIARY_VERBS})\s+(?P<rest>.+)$",
     re.IGNORECASE,
 )
 AUXILIARY_FIRST = re.compile(
-    r"^(?P<aux>did|does|do|is|was|are|were|has|have|had|can|could|will|would|should)\s+(?P<rest>.+)$", re.IGNORECASE
+    rf"^(?P<aux>{AUXILIARY_VERBS})\s+(?P<rest>.+)$", re.IGNORECASE
 )
 WHAT_SPEECH = re.compile(
     r"^what\s+(?:else\s+)?(?P<aux>did|does|do|would|will)\s+(?P<subject>.+?)\s+"

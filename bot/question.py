@@ -78,6 +78,8 @@ CHAT_WORDS = frozenset(
 LOCATIVE = re.compile(
     r"\b(?:in|at|near|into|to|from|inside|outside)\s+(?P<place>[A-Z][\w'’-]*[\w](?:\s+[A-Z][\w'’-]*[\w])*)"
 )
+# The auxiliaries that open a question or follow its wh-word ("Did …?", "What did …?").
+AUXILIARY_VERBS = r"did|does|do|is|was|are|were|has|have|had|can|could|will|would|should"
 # A noun phrase after an article, up to a word that ends it (a verb, an auxiliary, most prepositions).
 NOUN_PHRASE_END = (
     "is|was|are|were|be|been|held|say|said|says|in|at|on|to|for|with|by|from|about|after|before|during|and|or|but|"
